@@ -1,0 +1,546 @@
+"""Caffe frontend: .prototxt (V0, V1, V2 syntax) and binary .caffemodel into the IR.
+
+Every quirk of the Caffe format lives here: the V0/V1 upgrade to modern layer types,
+phase/level/stage rules, the three ways to declare inputs, in-place tops renamed so that
+every tensor is unique, and weight blobs. Shapes are inferred later (netcost.shapes).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from ..errors import GraphError, ParseError
+from ..ir import Graph, Node, Param, Shape, Tensor
+from ..options import Options
+
+CAFFE_SUFFIXES = (".prototxt", ".caffemodel", ".binaryproto")
+
+# The parameter message each layer type reads; it is always present in a node's attrs,
+# with the schema's defaults filled in, even when the file does not write it.
+PARAM_FIELD_OF_TYPE = {
+    "Accuracy": "accuracy_param", "ArgMax": "argmax_param", "BatchNorm": "batch_norm_param",
+    "Bias": "bias_param", "BN": "bn_param", "Clip": "clip_param", "Concat": "concat_param",
+    "ContrastiveLoss": "contrastive_loss_param", "Convolution": "convolution_param",
+    "ConvolutionDepthwise": "convolution_param", "DepthwiseConvolution": "convolution_param",
+    "Crop": "crop_param", "Data": "data_param", "Deconvolution": "convolution_param",
+    "DetectionOutput": "detection_output_param", "Dropout": "dropout_param",
+    "DummyData": "dummy_data_param", "Eltwise": "eltwise_param", "ELU": "elu_param",
+    "Embed": "embed_param", "Exp": "exp_param", "Flatten": "flatten_param",
+    "HDF5Data": "hdf5_data_param", "HDF5Output": "hdf5_output_param",
+    "HingeLoss": "hinge_loss_param", "Im2col": "convolution_param",
+    "ImageData": "image_data_param", "InfogainLoss": "infogain_loss_param",
+    "InnerProduct": "inner_product_param", "Input": "input_param", "Interp": "interp_param",
+    "Log": "log_param", "LRN": "lrn_param", "LSTM": "recurrent_param",
+    "MemoryData": "memory_data_param", "MVN": "mvn_param", "Normalize": "norm_param",
+    "Parameter": "parameter_param", "Permute": "permute_param", "Pooling": "pooling_param",
+    "Power": "power_param", "PReLU": "prelu_param", "PriorBox": "prior_box_param",
+    "PSROIPooling": "psroi_pooling_param", "Python": "python_param",
+    "Reduction": "reduction_param", "ReLU": "relu_param", "Reshape": "reshape_param",
+    "RNN": "recurrent_param", "ROIPooling": "roi_pooling_param", "Scale": "scale_param",
+    "ShuffleChannel": "shuffle_channel_param", "Sigmoid": "sigmoid_param",
+    "Slice": "slice_param", "Softmax": "softmax_param", "SoftmaxWithLoss": "softmax_param",
+    "SPP": "spp_param", "Swish": "swish_param", "TanH": "tanh_param",
+    "Threshold": "threshold_param", "Tile": "tile_param", "Upsample": "upsample_param",
+    "WindowData": "window_data_param", "MultiBoxLoss": "multibox_loss_param",
+    "AnnotatedData": "annotated_data_param", "DetectionEvaluate": "detection_evaluate_param",
+}
+
+# V1 `layers { type: ENUM }` names and the modern type strings they became
+# (Caffe's UpgradeV1LayerType); CROP is the value the FCN fork added.
+V1_TYPE_NAMES = {
+    "ABSVAL": "AbsVal", "ACCURACY": "Accuracy", "ARGMAX": "ArgMax", "BNLL": "BNLL",
+    "CONCAT": "Concat", "CONTRASTIVE_LOSS": "ContrastiveLoss", "CONVOLUTION": "Convolution",
+    "DECONVOLUTION": "Deconvolution", "DATA": "Data", "DROPOUT": "Dropout",
+    "DUMMY_DATA": "DummyData", "EUCLIDEAN_LOSS": "EuclideanLoss", "ELTWISE": "Eltwise",
+    "EXP": "Exp", "FLATTEN": "Flatten", "HDF5_DATA": "HDF5Data", "HDF5_OUTPUT": "HDF5Output",
+    "HINGE_LOSS": "HingeLoss", "IM2COL": "Im2col", "IMAGE_DATA": "ImageData",
+    "INFOGAIN_LOSS": "InfogainLoss", "INNER_PRODUCT": "InnerProduct", "LRN": "LRN",
+    "MEMORY_DATA": "MemoryData", "MULTINOMIAL_LOGISTIC_LOSS": "MultinomialLogisticLoss",
+    "MVN": "MVN", "POOLING": "Pooling", "POWER": "Power", "RELU": "ReLU",
+    "SIGMOID": "Sigmoid", "SIGMOID_CROSS_ENTROPY_LOSS": "SigmoidCrossEntropyLoss",
+    "SILENCE": "Silence", "SOFTMAX": "Softmax", "SOFTMAX_LOSS": "SoftmaxWithLoss",
+    "SPLIT": "Split", "SLICE": "Slice", "TANH": "TanH", "WINDOW_DATA": "WindowData",
+    "THRESHOLD": "Threshold", "CROP": "Crop",
+}
+
+# V0 `layers { layer { type: "conv" } }` type strings (Caffe's UpgradeV0LayerType).
+V0_TYPE_NAMES = {
+    "accuracy": "Accuracy", "bnll": "BNLL", "concat": "Concat", "conv": "Convolution",
+    "data": "Data", "dropout": "Dropout", "euclidean_loss": "EuclideanLoss",
+    "flatten": "Flatten", "hdf5_data": "HDF5Data", "hdf5_output": "HDF5Output",
+    "im2col": "Im2col", "images": "ImageData", "infogain_loss": "InfogainLoss",
+    "innerproduct": "InnerProduct", "lrn": "LRN",
+    "multinomial_logistic_loss": "MultinomialLogisticLoss", "pool": "Pooling",
+    "relu": "ReLU", "sigmoid": "Sigmoid", "softmax": "Softmax",
+    "softmax_loss": "SoftmaxWithLoss", "split": "Split", "tanh": "TanH",
+    "window_data": "WindowData", "padding": "Padding",
+}
+
+
+def _pb():
+    from ..proto import caffe_pb2  # deferred: keeps `netcost --version` fast
+
+    return caffe_pb2
+
+
+def match(path: str, head: bytes) -> bool:
+    """Caffe owns .prototxt/.caffemodel files, and text that declares Caffe layers."""
+    if path.lower().endswith(CAFFE_SUFFIXES):
+        return True
+    text = head[:4096].decode("utf-8", errors="ignore")
+    return "layer {" in text or "layers {" in text or "input_dim" in text
+
+
+@dataclass
+class _Layer:
+    """One layer in modern form, whatever syntax the file used."""
+
+    name: str
+    type: str
+    bottoms: List[str]
+    tops: List[str]
+    params: Dict[str, object]  # *_param field name -> protobuf message
+    include: list = field(default_factory=list)
+    exclude: list = field(default_factory=list)
+    blobs: list = field(default_factory=list)
+
+
+def load(path: str, options: Options) -> Graph:
+    with open(path, "rb") as f:
+        data = f.read()
+    warnings: List[str] = []
+    net, order = _parse_net(path, data, warnings)
+    layers = _layers_in_file_order(net, order, path)
+    layers = _select_layers(net, layers, options, path, warnings)
+    return _build_graph(net, layers, path, warnings)
+
+
+def _parse_net(path: str, data: bytes, warnings: List[str]):
+    pb = _pb()
+    net = pb.NetParameter()
+    if not data.strip():
+        raise ParseError("empty file: no network definition", file=path)
+    if _looks_binary(data):
+        from google.protobuf.message import DecodeError
+
+        try:
+            net.ParseFromString(data)
+        except (DecodeError, RuntimeError, ValueError) as e:
+            raise ParseError(f"not a text prototxt and not a valid binary caffemodel "
+                             f"({e or 'truncated or corrupt protobuf'})", file=path) from None
+        if not (len(net.layer) or len(net.layers)):
+            raise ParseError("binary file holds no Caffe layers (not a caffemodel?)", file=path)
+        return net, None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ParseError(f"text is not valid UTF-8 at byte {e.start}", file=path) from None
+    from ..textproto import parse
+
+    order = parse(text, net, path=path, warn=warnings.append, order_of=("layer", "layers"))
+    return net, order
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # A multi-byte character cut at the 4096-byte boundary is still text.
+        return e.start < len(head) - 4
+    return False
+
+
+def _layers_in_file_order(net, order, path: str) -> List[_Layer]:
+    if order is None:  # binary: no interleaving information; V1 nets have only `layers`
+        order = [("layers", i) for i in range(len(net.layers))] + \
+                [("layer", i) for i in range(len(net.layer))]
+    layers: List[_Layer] = []
+    for field_name, index in order:
+        if field_name == "layer":
+            layers.append(_from_v2(net.layer[index]))
+        else:
+            v1 = net.layers[index]
+            if v1.HasField("layer"):
+                layers.append(_from_v0(v1, path))
+            else:
+                layers.append(_from_v1(v1, path))
+    if any(layer.type == "Padding" for layer in layers):
+        layers = _fold_v0_padding(layers, path)
+    return layers
+
+
+def _set_params(message) -> Dict[str, object]:
+    return {fd.name: value for fd, value in message.ListFields()
+            if fd.name.endswith("_param") and fd.message_type is not None}
+
+
+def _from_v2(layer) -> _Layer:
+    return _Layer(name=layer.name, type=layer.type, bottoms=list(layer.bottom),
+                  tops=list(layer.top), params=_set_params(layer),
+                  include=list(layer.include), exclude=list(layer.exclude),
+                  blobs=list(layer.blobs))
+
+
+def _from_v1(v1, path: str) -> _Layer:
+    enum_name = type(v1).LayerType.Name(v1.type)
+    layer_type = V1_TYPE_NAMES.get(enum_name)
+    if layer_type is None:
+        raise ParseError(f"V1 layer type {enum_name} has no modern equivalent",
+                         file=path, layer=v1.name or None)
+    params = _set_params(v1)
+    data_param = params.get("data_param")
+    if data_param is not None:
+        _move_v1_transform_fields(data_param, params)
+    return _Layer(name=v1.name, type=layer_type, bottoms=list(v1.bottom), tops=list(v1.top),
+                  params=params, include=list(v1.include), exclude=list(v1.exclude),
+                  blobs=list(v1.blobs))
+
+
+def _move_v1_transform_fields(data_param, params: Dict[str, object]) -> None:
+    """Old data_param carried scale/mean_file/crop_size/mirror; Caffe moved them to
+    transform_param when it upgraded a net, and so do we."""
+    pb = _pb()
+    moved = [f for f in ("scale", "mean_file", "crop_size", "mirror")
+             if f in data_param.DESCRIPTOR.fields_by_name and data_param.HasField(f)]
+    if not moved:
+        return
+    transform = params.get("transform_param") or pb.TransformationParameter()
+    for f in moved:
+        setattr(transform, f, getattr(data_param, f))
+    params["transform_param"] = transform
+
+
+def _from_v0(v1, path: str) -> _Layer:
+    pb = _pb()
+    v0 = v1.layer
+    layer_type = V0_TYPE_NAMES.get(v0.type)
+    if layer_type is None:
+        raise ParseError(f"V0 layer type '{v0.type}' is unknown", file=path,
+                         layer=v0.name or None)
+    params: Dict[str, object] = {}
+    has = v0.HasField
+    if layer_type in ("Convolution", "Im2col"):
+        p = pb.ConvolutionParameter()
+        if has("num_output"):
+            p.num_output = v0.num_output
+        if has("biasterm"):
+            p.bias_term = v0.biasterm
+        if has("kernelsize"):
+            p.kernel_size.append(v0.kernelsize)
+        if has("group"):
+            p.group = v0.group
+        if has("stride"):
+            p.stride.append(v0.stride)
+        if has("pad"):
+            p.pad.append(v0.pad)
+        params["convolution_param"] = p
+    elif layer_type == "Pooling":
+        p = pb.PoolingParameter()
+        if has("pool"):
+            p.pool = v0.pool
+        if has("kernelsize"):
+            p.kernel_size = v0.kernelsize
+        if has("stride"):
+            p.stride = v0.stride
+        if has("pad"):
+            p.pad = v0.pad
+        params["pooling_param"] = p
+    elif layer_type == "InnerProduct":
+        p = pb.InnerProductParameter()
+        if has("num_output"):
+            p.num_output = v0.num_output
+        if has("biasterm"):
+            p.bias_term = v0.biasterm
+        params["inner_product_param"] = p
+    elif layer_type == "LRN":
+        p = pb.LRNParameter()
+        for f in ("local_size", "alpha", "beta", "k"):
+            if has(f):
+                setattr(p, f, getattr(v0, f))
+        params["lrn_param"] = p
+    elif layer_type == "Dropout":
+        p = pb.DropoutParameter()
+        if has("dropout_ratio"):
+            p.dropout_ratio = v0.dropout_ratio
+        params["dropout_param"] = p
+    elif layer_type == "Concat":
+        p = pb.ConcatParameter()
+        if has("concat_dim"):
+            p.concat_dim = v0.concat_dim
+        params["concat_param"] = p
+    elif layer_type in ("Data", "ImageData", "WindowData"):
+        field_name = {"Data": "data_param", "ImageData": "image_data_param",
+                      "WindowData": "window_data_param"}[layer_type]
+        p = getattr(pb, {"data_param": "DataParameter", "image_data_param":
+                         "ImageDataParameter", "window_data_param":
+                         "WindowDataParameter"}[field_name])()
+        if has("source"):
+            p.source = v0.source
+        if has("batchsize"):
+            p.batch_size = v0.batchsize
+        if layer_type == "ImageData":
+            for f in ("new_height", "new_width", "shuffle"):
+                name = {"shuffle": "shuffle_images"}.get(f, f)
+                if has(name):
+                    setattr(p, f, getattr(v0, name))
+        params[field_name] = p
+        t = pb.TransformationParameter()
+        for src, dst in (("scale", "scale"), ("meanfile", "mean_file"),
+                         ("cropsize", "crop_size"), ("mirror", "mirror")):
+            if has(src):
+                setattr(t, dst, getattr(v0, src))
+        params["transform_param"] = t
+    elif layer_type == "Padding":
+        params["pad"] = v0.pad
+    return _Layer(name=v0.name, type=layer_type, bottoms=list(v1.bottom), tops=list(v1.top),
+                  params=params, blobs=list(v0.blobs))
+
+
+def _fold_v0_padding(layers: List[_Layer], path: str) -> List[_Layer]:
+    """V0 nets pad with a separate "padding" layer feeding a conv; Caffe folds its pad
+    into that convolution when upgrading, and so do we."""
+    pb = _pb()
+    padding_by_top = {}
+    kept = []
+    for layer in layers:
+        if layer.type == "Padding":
+            if len(layer.bottoms) != 1 or len(layer.tops) != 1:
+                raise ParseError("V0 padding layer needs one bottom and one top",
+                                 file=path, layer=layer.name)
+            padding_by_top[layer.tops[0]] = layer
+            continue
+        if layer.bottoms and layer.bottoms[0] in padding_by_top:
+            pad_layer = padding_by_top[layer.bottoms[0]]
+            if layer.type != "Convolution":
+                raise ParseError(f"V0 padding layer '{pad_layer.name}' feeds a "
+                                 f"{layer.type} layer; only convolutions can absorb it",
+                                 file=path, layer=layer.name)
+            conv = layer.params.setdefault("convolution_param", pb.ConvolutionParameter())
+            del conv.pad[:]
+            conv.pad.append(pad_layer.params["pad"])
+            layer.bottoms[0] = pad_layer.bottoms[0]
+        kept.append(layer)
+    return kept
+
+
+@dataclass(frozen=True)
+class _NetState:
+    phase: int
+    level: int
+    stages: Tuple[str, ...]
+
+
+def _select_layers(net, layers: List[_Layer], options: Options, path: str,
+                   warnings: List[str]) -> List[_Layer]:
+    """Keep the layers of the requested net state (phase, level, stages).
+
+    With no phase or stage asked for, TEST comes first, as for a deployed net. Solver
+    files often give train_val nets a TEST net only under a stage (test-on-train, ...) or
+    data layers only in TRAIN; Caffe cannot build them without that state either. Then
+    the first state whose net is complete is used, with a warning naming it.
+    """
+    pb = _pb()
+    level = options.level if options.level is not None else net.state.level
+    if options.phase is not None or options.stages:
+        phase = pb.Phase.Value((options.phase or "test").upper())
+        stages = tuple(options.stages) or tuple(net.state.stage)
+        state = _NetState(phase, level, stages)
+        return [layer for layer in layers if _included(layer, state, path)]
+    mentioned = []
+    for layer in layers:
+        for rule in list(layer.include) + list(layer.exclude):
+            for stage in list(rule.stage) + list(rule.not_stage):
+                if stage not in mentioned:
+                    mentioned.append(stage)
+    candidates = [_NetState(phase, level, stages)
+                  for phase in (pb.TEST, pb.TRAIN)
+                  for stages in [tuple(net.state.stage)] + [(s,) for s in mentioned]]
+    first = None
+    for state in candidates:
+        kept = [layer for layer in layers if _included(layer, state, path)]
+        if first is None:
+            first = kept
+        if kept and _bottoms_resolve(net, kept):
+            if state is not candidates[0]:
+                stage_text = f" stage '{state.stages[0]}'" if state.stages else ""
+                warnings.append(f"{path}: the TEST net is incomplete (a bottom blob is produced "
+                                f"by no layer of that phase); analyzing phase "
+                                f"{pb.Phase.Name(state.phase)}{stage_text} instead (choose "
+                                "with --phase/--stage)")
+            return kept
+    return first or []
+
+
+def _bottoms_resolve(net, layers: List[_Layer]) -> bool:
+    available = set(net.input)
+    for layer in layers:
+        if any(bottom not in available for bottom in layer.bottoms):
+            return False
+        available.update(layer.tops)
+    return True
+
+
+def _meets(rule, state: _NetState) -> bool:
+    """Caffe's Net::StateMeetsRule."""
+    if rule.HasField("phase") and rule.phase != state.phase:
+        return False
+    if rule.HasField("min_level") and state.level < rule.min_level:
+        return False
+    if rule.HasField("max_level") and state.level > rule.max_level:
+        return False
+    if any(stage not in state.stages for stage in rule.stage):
+        return False
+    if any(stage in state.stages for stage in rule.not_stage):
+        return False
+    return True
+
+
+def _included(layer: _Layer, state: _NetState, path: str) -> bool:
+    if layer.include and layer.exclude:
+        raise ParseError("a layer may have include rules or exclude rules, not both",
+                         file=path, layer=layer.name)
+    if layer.include:
+        return any(_meets(rule, state) for rule in layer.include)
+    return not any(_meets(rule, state) for rule in layer.exclude)
+
+
+def message_to_dict(message) -> Dict[str, object]:
+    """Every field of `message` with the schema's defaults filled in.
+
+    Enums become their names. A singular field that is unset and has no default in the
+    schema becomes None, so rules can tell "not given" from a given zero, as Caffe's
+    has_*() checks do.
+    """
+    out: Dict[str, object] = {}
+    for fd in message.DESCRIPTOR.fields:
+        value = getattr(message, fd.name)
+        if fd.is_repeated:
+            if fd.message_type is not None:
+                out[fd.name] = [message_to_dict(v) for v in value]
+            elif fd.enum_type is not None:
+                out[fd.name] = [fd.enum_type.values_by_number[v].name for v in value]
+            else:
+                out[fd.name] = list(value)
+        elif fd.message_type is not None:
+            out[fd.name] = message_to_dict(value) if message.HasField(fd.name) else None
+        elif not message.HasField(fd.name) and not fd.has_default_value:
+            out[fd.name] = None
+        elif fd.enum_type is not None:
+            out[fd.name] = fd.enum_type.values_by_number[value].name
+        else:
+            out[fd.name] = value
+    return out
+
+
+def _attrs(layer: _Layer) -> Dict[str, object]:
+    pb = _pb()
+    attrs: Dict[str, object] = {}
+    main = PARAM_FIELD_OF_TYPE.get(layer.type)
+    if main and main in pb.LayerParameter.DESCRIPTOR.fields_by_name and main not in layer.params:
+        message_type = pb.LayerParameter.DESCRIPTOR.fields_by_name[main].message_type
+        attrs[main] = message_to_dict(getattr(pb, message_type.name)())
+    for name, message in layer.params.items():
+        if name == "pad":  # V0 padding amount, already folded
+            continue
+        attrs[name] = message_to_dict(message)
+    return attrs
+
+
+def _blob_shape(blob) -> Shape:
+    if blob.HasField("shape"):
+        return Shape(tuple(blob.shape.dim))
+    # Legacy 4-D blobs (num, channels, height, width).
+    return Shape((blob.num, blob.channels, blob.height, blob.width))
+
+
+def _build_graph(net, layers: List[_Layer], path: str, warnings: List[str]) -> Graph:
+    tensors: Dict[str, Tensor] = {}
+    latest: Dict[str, str] = {}  # Caffe blob name -> unique tensor name holding it now
+    producer: Dict[str, str] = {}  # blob name -> layer that produced it first
+    graph_inputs: List[str] = []
+
+    for name, shape in _net_inputs(net, path):
+        tensors[name] = Tensor(name, shape)
+        latest[name] = name
+        producer[name] = "(net input)"
+        graph_inputs.append(name)
+
+    nodes: List[Node] = []
+    consumed = set()
+    seen_names = set()
+    for index, layer in enumerate(layers):
+        name = layer.name or f"{layer.type}_{index}"
+        if name in seen_names:
+            # Caffe tolerates repeated layer names; node names must be unique here.
+            suffix = 1
+            while f"{name}_{suffix}" in seen_names:
+                suffix += 1
+            warnings.append(f"{path}: layer name '{name}' is used twice; the second is "
+                            f"reported as '{name}_{suffix}'")
+            name = f"{name}_{suffix}"
+        seen_names.add(name)
+        inputs = []
+        for bottom in layer.bottoms:
+            if bottom not in latest:
+                raise GraphError(f"bottom blob '{bottom}' is not produced by any earlier "
+                                 "layer or net input", file=path, layer=name)
+            inputs.append(latest[bottom])
+            consumed.add(latest[bottom])
+        outputs = []
+        in_place = False
+        for top in layer.tops:
+            if top in layer.bottoms:
+                # In place: Caffe overwrites the blob; we give the new value its own name.
+                in_place = True
+                unique = f"{top}@{name}"
+            elif top in latest:
+                raise GraphError(f"top blob '{top}' is already produced by layer "
+                                 f"'{producer[top]}' (only in-place layers may reuse a "
+                                 "blob name)", file=path, layer=name)
+            else:
+                unique = top
+                producer[top] = name
+            if unique in tensors:
+                raise GraphError(f"top blob '{top}' is written twice", file=path, layer=name)
+            tensors[unique] = Tensor(unique)
+            latest[top] = unique
+            outputs.append(unique)
+        params = tuple(Param(f"{name}/blob{i}", _blob_shape(b)) for i, b in enumerate(layer.blobs))
+        nodes.append(Node(name=name, op=layer.type, attrs=_attrs(layer), inputs=tuple(inputs),
+                          outputs=tuple(outputs), params=params, in_place=in_place))
+
+    outputs = tuple(t for t in latest.values() if t not in consumed and t in tensors)
+    net_name = net.name or os.path.splitext(os.path.basename(path))[0]
+    return Graph(name=net_name, framework="caffe", nodes=tuple(nodes), tensors=tensors,
+                 inputs=tuple(graph_inputs), outputs=outputs, source=path,
+                 warnings=tuple(warnings))
+
+
+def _net_inputs(net, path: str) -> List[Tuple[str, Shape]]:
+    """Net-level inputs: `input` with `input_shape` (one per input) or `input_dim` (4 each)."""
+    names = list(net.input)
+    if not names:
+        if len(net.input_shape) or len(net.input_dim):
+            raise ParseError("input_shape/input_dim given without any `input` name", file=path)
+        return []
+    if len(net.input_shape):
+        if len(net.input_shape) != len(names):
+            raise ParseError(f"{len(names)} inputs but {len(net.input_shape)} input_shape "
+                             "entries", file=path)
+        shapes = [Shape(tuple(s.dim)) for s in net.input_shape]
+    elif len(net.input_dim):
+        dims = list(net.input_dim)
+        if len(dims) != 4 * len(names):
+            raise ParseError(f"input_dim must list 4 dims per input: {len(names)} inputs, "
+                             f"{len(dims)} dims", file=path)
+        shapes = [Shape(tuple(dims[4 * i:4 * i + 4])) for i in range(len(names))]
+    else:
+        shapes = [Shape.unknown() for _ in names]
+    for name, shape in zip(names, shapes):
+        if shape.dims is not None and any(d < 0 for d in shape.dims):
+            raise ParseError(f"input '{name}' has a negative dimension: {shape}", file=path)
+    return list(zip(names, shapes))

@@ -1,0 +1,122 @@
+"""The `netcost` command: parse arguments, run the analysis, write one output atomically.
+
+Only this module turns NetcostError into `netcost: error: ...` and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from typing import List, Optional
+
+from .version import __version__
+
+EXAMPLES = """\
+examples:
+  netcost samples/lenet.prototxt                      per-layer table on the terminal
+  netcost samples/lenet.prototxt -o lenet.json        the same as JSON (format from extension)
+  netcost deploy.prototxt --input data=1x3x224x224    set or override an input shape
+  netcost train_val.prototxt --phase train --batch 1  the TRAIN net, batch size 1
+"""
+
+FORMATS = {".json": "json", ".txt": "table"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="netcost",
+        description="Static analysis of a neural network definition: every layer's input and "
+                    "output shapes and parameter counts, without running any framework.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", help="network file: Caffe .prototxt (V0, V1, V2) or .caffemodel")
+    p.add_argument("-o", "--output", metavar="PATH",
+                   help="write the report to PATH ('-' for stdout); format from its extension")
+    p.add_argument("-f", "--format", choices=("table", "json"),
+                   help="output format (default: table, or from -o's extension)")
+    p.add_argument("--input", action="append", default=[], metavar="NAME=SHAPE",
+                   help="shape of a net input or data layer top, e.g. data=1x3x224x224 "
+                        "(repeatable)")
+    p.add_argument("--batch", type=int, metavar="N", help="batch size for every input")
+    p.add_argument("--phase", choices=("test", "train"),
+                   help="Caffe phase whose include/exclude rules apply (default: test; a "
+                        "train_val file whose TEST net is incomplete falls back to the first "
+                        "complete state, with a warning)")
+    p.add_argument("--stage", action="append", default=[], metavar="NAME",
+                   help="Caffe net state stage (repeatable)")
+    p.add_argument("--level", type=int, help="Caffe net state level")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
+    p.add_argument("--version", action="version", version=f"netcost {__version__}")
+    return p
+
+
+def _format_of(args) -> str:
+    if args.format:
+        return args.format
+    if args.output and args.output != "-":
+        ext = os.path.splitext(args.output)[1].lower()
+        if ext in FORMATS:
+            return FORMATS[ext]
+        from .errors import NetcostError
+
+        raise NetcostError(f"cannot tell the output format from '{ext or args.output}'; "
+                           f"use --format ({', '.join(sorted(set(FORMATS.values())))})")
+    return "table"
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: never a partial output."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".netcost-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def run(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    from .errors import NetcostError
+    from .loader import load_graph
+    from .options import Options, parse_input_option
+    from .report import build_report
+
+    try:
+        if args.batch is not None and args.batch <= 0:
+            raise NetcostError(f"--batch must be positive, got {args.batch}")
+        fmt = _format_of(args)
+        inputs = dict(parse_input_option(text) for text in args.input)
+        options = Options(phase=args.phase, stages=tuple(args.stage), level=args.level,
+                          input_shapes=inputs, batch=args.batch)
+        graph = load_graph(args.file, options)
+        report = build_report(graph)
+        text = report.to_json() if fmt == "json" else report.to_table()
+        if not args.quiet:
+            for warning in report.warnings:
+                print(f"netcost: warning: {warning}", file=sys.stderr)
+        if args.output and args.output != "-":
+            write_atomically(args.output, text)
+        else:
+            sys.stdout.write(text)
+        return 0
+    except NetcostError as e:
+        print(f"netcost: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"netcost: error: {e.filename or args.file}: {e.strerror}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(f"netcost: error: {args.file}: structure nested too deeply", file=sys.stderr)
+        return 2
+    except Exception as e:  # a bug in netcost: still one line, never a traceback
+        print(f"netcost: internal error: {args.file}: {type(e).__name__}: {e} "
+              "(please report this)", file=sys.stderr)
+        return 3
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,38 @@
+"""One exception hierarchy; only the CLI turns these into messages and exit codes."""
+from __future__ import annotations
+
+
+class NetcostError(Exception):
+    """A problem with the user's input, reported as `FILE: LAYER: message`."""
+
+    def __init__(self, message: str, *, file: str | None = None, layer: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.layer = layer
+
+    def with_context(self, *, file: str | None = None, layer: str | None = None) -> "NetcostError":
+        """Fill in file/layer when a lower level raised without knowing them."""
+        if file and not self.file:
+            self.file = file
+        if layer and not self.layer:
+            self.layer = layer
+        return self
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.file, self.layer) if p]
+        # Keep the report on one line whatever the message holds.
+        message = " ".join(self.message.split())
+        return ": ".join(parts + [message])
+
+
+class ParseError(NetcostError):
+    """The file is not a well-formed network definition."""
+
+
+class GraphError(NetcostError):
+    """The network is well formed but inconsistent (missing blob, cycle, ...)."""
+
+
+class ShapeError(NetcostError):
+    """A layer cannot produce a shape from its inputs (impossible configuration)."""

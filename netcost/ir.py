@@ -1,0 +1,109 @@
+"""The intermediate representation every frontend produces and every later stage reads.
+
+Plain frozen dataclasses with no protobuf inside. A dimension may be unknown (None) and a
+shape may have unknown rank (dims is None); nothing downstream guesses an unknown value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Tuple
+
+Dim = Optional[int]
+
+
+@dataclass(frozen=True)
+class Shape:
+    dims: Optional[Tuple[Dim, ...]]  # None: even the rank is unknown
+
+    @staticmethod
+    def unknown() -> "Shape":
+        return UNKNOWN_SHAPE
+
+    @staticmethod
+    def of(*dims: Dim) -> "Shape":
+        return Shape(tuple(dims))
+
+    @property
+    def rank(self) -> Optional[int]:
+        return None if self.dims is None else len(self.dims)
+
+    @property
+    def is_known(self) -> bool:
+        return self.dims is not None and all(d is not None for d in self.dims)
+
+    @property
+    def numel(self) -> Optional[int]:
+        """Element count as an exact int, or None when any dim is unknown."""
+        if not self.is_known:
+            return None
+        n = 1
+        for d in self.dims:  # type: ignore[union-attr]
+            n *= d
+        return n
+
+    def __str__(self) -> str:
+        if self.dims is None:
+            return "?"
+        if not self.dims:
+            return "scalar"
+        return "x".join("?" if d is None else str(d) for d in self.dims)
+
+    def to_json(self):
+        return None if self.dims is None else list(self.dims)
+
+
+UNKNOWN_SHAPE = Shape(None)
+
+
+@dataclass(frozen=True)
+class Tensor:
+    name: str
+    shape: Shape = UNKNOWN_SHAPE
+    dtype: str = "float32"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A tensor stored with the model.
+
+    learnable=False marks stored values that training does not learn by gradient,
+    e.g. Caffe BatchNorm's running mean, variance and moving-average factor.
+    """
+
+    name: str
+    shape: Shape
+    learnable: bool = True
+    dtype: str = "float32"
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    op: str  # the framework's own op/layer type name, e.g. "Convolution" or "Conv2D"
+    attrs: Mapping[str, Any] = field(default_factory=dict)  # format defaults filled in
+    inputs: Tuple[str, ...] = ()  # tensor names
+    outputs: Tuple[str, ...] = ()  # tensor names, unique in the graph
+    params: Tuple[Param, ...] = ()
+    in_place: bool = False  # Caffe: top == bottom in the file; memory is shared
+    shape_note: Optional[str] = None  # why output shapes are (partly) unknown, if they are
+
+
+@dataclass(frozen=True)
+class Graph:
+    name: str
+    framework: str
+    nodes: Tuple[Node, ...]  # topological order
+    tensors: Mapping[str, Tensor]
+    inputs: Tuple[str, ...]  # tensor names fed from outside
+    outputs: Tuple[str, ...]  # tensor names no node consumes
+    source: str = ""
+    warnings: Tuple[str, ...] = ()
+
+    def tensor(self, name: str) -> Tensor:
+        return self.tensors[name]
+
+    def node(self, name: str) -> Node:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(name)

@@ -1,0 +1,39 @@
+"""Analysis options: one dataclass passed explicitly from the CLI or API to every stage."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple
+
+from .errors import NetcostError
+from .ir import Shape
+
+
+@dataclass(frozen=True)
+class Options:
+    phase: Optional[str] = None  # Caffe phase ("test"/"train"); None: TEST, or the first complete net
+    stages: Tuple[str, ...] = ()  # Caffe NetState stages
+    level: Optional[int] = None  # Caffe NetState level (the file's own when None)
+    input_shapes: Dict[str, Shape] = field(default_factory=dict)  # --input NAME=1x3x224x224
+    batch: Optional[int] = None  # --batch N: replaces the batch dim of every input
+
+
+def parse_shape(text: str) -> Shape:
+    """'1x3x224x224' (also ',' separated) -> Shape; '?' marks an unknown dim."""
+    parts = [p for p in text.replace(",", "x").lower().split("x")]
+    dims = []
+    for part in parts:
+        part = part.strip()
+        if part in ("?", "-1"):
+            dims.append(None)
+            continue
+        if not part.isdigit():
+            raise NetcostError(f"bad shape '{text}': expected dims like 1x3x224x224")
+        dims.append(int(part))
+    return Shape(tuple(dims))
+
+
+def parse_input_option(text: str) -> Tuple[str, Shape]:
+    name, sep, shape = text.rpartition("=")
+    if not sep or not name:
+        raise NetcostError(f"bad --input '{text}': expected NAME=1x3x224x224")
+    return name, parse_shape(shape)

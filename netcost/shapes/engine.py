@@ -1,0 +1,163 @@
+"""Shape inference: runs one rule per node, in graph order, over a registry keyed by op type.
+
+A rule receives the node and the shapes of its inputs and returns the shapes of its outputs
+and of its parameter tensors. Unknown dims propagate as None; a node whose op has no rule is
+reported by name and its outputs get unknown shapes; nothing is guessed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable, Dict, List, Optional, Sequence
+
+from ..errors import NetcostError, ShapeError
+from ..ir import Graph, Node, Param, Shape, Tensor
+from ..options import Options
+
+
+@dataclass
+class ShapeResult:
+    outputs: List[Shape]
+    params: List[Param] = field(default_factory=list)
+    note: Optional[str] = None  # why some output dims are unknown, when the rule knows
+
+
+Rule = Callable[[Node, Sequence[Shape]], ShapeResult]
+
+
+class ShapeRegistry:
+    """Shape rules keyed by op type; registering an op twice is a programming error."""
+
+    def __init__(self, framework: str):
+        self.framework = framework
+        self.rules: Dict[str, Rule] = {}
+
+    def register(self, *ops: str) -> Callable[[Rule], Rule]:
+        def add(rule: Rule) -> Rule:
+            for op in ops:
+                if op in self.rules:
+                    raise ValueError(f"{self.framework} shape rule for {op} registered twice")
+                self.rules[op] = rule
+            return rule
+
+        return add
+
+    def get(self, op: str) -> Optional[Rule]:
+        return self.rules.get(op)
+
+    def known(self) -> List[str]:
+        return sorted(self.rules)
+
+
+@dataclass(frozen=True)
+class ShapeIssue:
+    """A node whose outputs are not fully known, and why."""
+
+    node: str
+    op: str
+    reason: str
+
+
+def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Graph:
+    shapes: Dict[str, Shape] = {name: t.shape for name, t in graph.tensors.items()}
+    origin: Dict[str, str] = {}  # tensor -> node (or input) where its unknown dims come from
+    overrides = dict(options.input_shapes)
+
+    for name in graph.inputs:
+        shapes[name] = _source_shape(name, shapes[name], overrides, options)
+        if not shapes[name].is_known:
+            origin[name] = f"net input '{name}'"
+
+    new_nodes: List[Node] = []
+    for node in graph.nodes:
+        ins = [shapes[t] for t in node.inputs]
+        rule = registry.get(node.op)
+        note = None
+        if rule is None:
+            result = ShapeResult([Shape.unknown()] * len(node.outputs))
+            note = f"unknown layer type '{node.op}': no shape rule"
+        else:
+            try:
+                result = rule(node, ins)
+            except NetcostError as e:
+                raise e.with_context(file=graph.source, layer=node.name)
+            except (ZeroDivisionError, IndexError, KeyError, TypeError, ValueError) as e:
+                raise ShapeError(f"cannot infer the output shape of this {node.op} layer "
+                                 f"({type(e).__name__}: {e})", file=graph.source,
+                                 layer=node.name) from None
+            note = result.note
+        if len(result.outputs) != len(node.outputs):
+            raise ShapeError(f"{node.op} produces {len(result.outputs)} outputs here but the "
+                             f"layer names {len(node.outputs)} tops", file=graph.source,
+                             layer=node.name)
+        outputs = list(result.outputs)
+        if not node.inputs:
+            outputs = [_source_shape(_blob_name(t), s, overrides, options)
+                       for t, s in zip(node.outputs, outputs)]
+        for t, s in zip(node.outputs, outputs):
+            _check_dims(s, graph.source, node.name, t)
+            shapes[t] = s
+        if any(not s.is_known for s in outputs):
+            upstream = next((origin[t] for t in node.inputs if t in origin), None)
+            if note is None:
+                note = f"depends on {upstream}" if upstream else f"{node.op} output depends on data"
+            # Blame the first place an unknown came from, not every layer downstream of it.
+            blame = upstream if upstream and note.startswith("depends on") else \
+                f"layer '{node.name}' ({note})"
+            for t, s in zip(node.outputs, outputs):
+                if not s.is_known:
+                    origin[t] = blame
+        else:
+            note = None
+        params = _merge_params(node, result.params, graph.source)
+        new_nodes.append(replace(node, params=tuple(params), shape_note=note))
+
+    if overrides:
+        raise NetcostError(f"--input names no net input or data layer top: "
+                           f"{', '.join(sorted(overrides))}", file=graph.source)
+
+    tensors = {name: Tensor(name, shapes[name], t.dtype) for name, t in graph.tensors.items()}
+    return replace(graph, nodes=tuple(new_nodes), tensors=tensors)
+
+
+def _blob_name(tensor_name: str) -> str:
+    return tensor_name.split("@", 1)[0]
+
+
+def _source_shape(name: str, shape: Shape, overrides: Dict[str, Shape], options: Options) -> Shape:
+    if name in overrides:
+        shape = overrides.pop(name)
+    if options.batch is not None and shape.dims:
+        shape = Shape((options.batch,) + shape.dims[1:])
+    return shape
+
+
+def _check_dims(shape: Shape, source: str, layer: str, tensor: str) -> None:
+    if shape.dims is None:
+        return
+    for d in shape.dims:
+        if d is not None and d <= 0:
+            raise ShapeError(f"output '{_blob_name(tensor)}' would have shape {shape}: "
+                             "dimensions must be positive", file=source, layer=layer)
+
+
+def _merge_params(node: Node, inferred: List[Param], source: str) -> List[Param]:
+    """Weights read from a file win over inferred shapes; their learnable flags and names
+    come from the rule, which knows what each blob is."""
+    if not node.params:
+        return inferred
+    merged = []
+    for i, stored in enumerate(node.params):
+        if i < len(inferred):
+            rule_param = inferred[i]
+            if rule_param.shape.is_known and stored.shape.numel != rule_param.shape.numel:
+                raise ShapeError(f"stored blob {i} has shape {stored.shape} but the layer "
+                                 f"definition implies {rule_param.shape}", file=source,
+                                 layer=node.name)
+            merged.append(Param(rule_param.name, stored.shape, rule_param.learnable))
+        else:
+            merged.append(stored)
+    return merged
+
+
+def shape_issues(graph: Graph) -> List[ShapeIssue]:
+    return [ShapeIssue(n.name, n.op, n.shape_note) for n in graph.nodes if n.shape_note]

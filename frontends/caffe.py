@@ -113,7 +113,33 @@ def load(path: str, options: Options) -> Graph:
     net, order = _parse_net(path, data, warnings)
     layers = _layers_in_file_order(net, order, path)
     layers = _select_layers(net, layers, options, path, warnings)
+    if options.weights:
+        _attach_weights(layers, options.weights, warnings)
     return _build_graph(net, layers, path, warnings)
+
+
+def _attach_weights(layers: List[_Layer], weights_path: str, warnings: List[str]) -> None:
+    """Take each layer's blobs from a .caffemodel, matched by layer name as Caffe's
+    CopyTrainedLayersFrom does; their shapes then give the parameter counts."""
+    try:
+        with open(weights_path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ParseError(f"cannot read weights: {e.strerror}", file=weights_path) from None
+    weights_net, order = _parse_net(weights_path, data, warnings)
+    stored = {layer.name: layer.blobs
+              for layer in _layers_in_file_order(weights_net, order, weights_path)
+              if layer.blobs}
+    used = set()
+    for layer in layers:
+        if layer.name in stored:
+            layer.blobs = stored[layer.name]
+            used.add(layer.name)
+    unused = [name for name in stored if name not in used]
+    if unused:
+        warnings.append(f"{weights_path}: weights of {len(unused)} layer(s) match no layer of "
+                        f"the definition and are ignored: {', '.join(unused[:5])}"
+                        + (" ..." if len(unused) > 5 else ""))
 
 
 def _parse_net(path: str, data: bytes, warnings: List[str]):

@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--input", action="append", default=[], metavar="NAME=SHAPE",
                    help="shape of a net input or data layer top, e.g. data=1x3x224x224 "
                         "(repeatable)")
+    p.add_argument("--weights", metavar="CAFFEMODEL",
+                   help="Caffe weights: parameter shapes from its blobs, matched by layer name")
     p.add_argument("--batch", type=int, metavar="N", help="batch size for every input")
     p.add_argument("--phase", choices=("test", "train"),
                    help="Caffe phase whose include/exclude rules apply (default: test; a "
@@ -91,7 +93,7 @@ def run(argv: Optional[List[str]] = None) -> int:
         fmt = _format_of(args)
         inputs = dict(parse_input_option(text) for text in args.input)
         options = Options(phase=args.phase, stages=tuple(args.stage), level=args.level,
-                          input_shapes=inputs, batch=args.batch)
+                          input_shapes=inputs, batch=args.batch, weights=args.weights)
         graph = load_graph(args.file, options)
         report = build_report(graph)
         text = report.to_json() if fmt == "json" else report.to_table()

@@ -15,6 +15,7 @@ class Options:
     level: Optional[int] = None  # Caffe NetState level (the file's own when None)
     input_shapes: Dict[str, Shape] = field(default_factory=dict)  # --input NAME=1x3x224x224
     batch: Optional[int] = None  # --batch N: replaces the batch dim of every input
+    weights: Optional[str] = None  # Caffe .caffemodel whose blobs give the parameter shapes
 
 
 def parse_shape(text: str) -> Shape:

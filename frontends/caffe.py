@@ -165,6 +165,8 @@ def _parse_net(path: str, data: bytes, warnings: List[str]):
     from ..textproto import parse
 
     order = parse(text, net, path=path, warn=warnings.append, order_of=("layer", "layers"))
+    if not order and not len(net.input):
+        raise ParseError("no layers and no inputs: not a Caffe network definition", file=path)
     return net, order
 
 

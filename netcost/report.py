@@ -32,6 +32,7 @@ class LayerRow:
     param_tensors: Tuple[Tuple[str, Shape, bool], ...]
     in_place: bool
     shape_note: Optional[str]
+    known_op: bool = True
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,11 @@ class Report:
 
     @property
     def layers_with_unknown_params(self) -> List[str]:
-        return [r.name for r in self.layers
-                if r.param_tensors and (r.params is None or r.stored_values is None)]
+        return [r.name for r in self.layers if r.params is None or r.stored_values is None]
+
+    @property
+    def unknown_types(self) -> List[str]:
+        return sorted({r.type for r in self.layers if not r.known_op})
 
     @property
     def shape_issues(self) -> List[Tuple[str, str, str]]:
@@ -80,9 +84,11 @@ def _row(graph: Graph, node: Node) -> LayerRow:
         name=node.name, type=node.op,
         inputs=tuple((t, graph.tensors[t].shape) for t in node.inputs),
         outputs=tuple((t, graph.tensors[t].shape) for t in node.outputs),
-        params=_count(learnable), stored_values=_count(stored),
+        # An op no rule knows may hold weights we cannot see: its counts are unknown, not 0.
+        params=_count(learnable) if node.known_op else None,
+        stored_values=_count(stored) if node.known_op else None,
         param_tensors=tuple((p.name, p.shape, p.learnable) for p in node.params),
-        in_place=node.in_place, shape_note=node.shape_note)
+        in_place=node.in_place, shape_note=node.shape_note, known_op=node.known_op)
 
 
 def build_report(graph: Graph) -> Report:

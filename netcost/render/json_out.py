@@ -42,6 +42,7 @@ def report_to_dict(report) -> dict:
             "params_complete": not report.layers_with_unknown_params,
         },
         "layers_with_unknown_params": report.layers_with_unknown_params,
+        "unknown_types": report.unknown_types,
         "shape_issues": [{"layer": n, "type": t, "reason": why}
                          for n, t, why in report.shape_issues],
         "warnings": list(report.warnings),

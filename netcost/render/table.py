@@ -7,8 +7,8 @@ from .units import grouped, human_count
 
 WIDTH = 100
 # (title, width, right-aligned); widths plus two-space gaps add up to WIDTH.
-COLUMNS = (("layer", 26, False), ("type", 14, False), ("input shape", 20, False),
-           ("output shape", 20, False), ("params", 12, True))
+COLUMNS = (("layer", 25, False), ("type", 17, False), ("input shape", 20, False),
+           ("output shape", 20, False), ("params", 10, True))
 
 
 def _fit(text: str, width: int) -> str:
@@ -40,20 +40,25 @@ def render_table(report) -> str:
         _line(["-" * c[1] for c in COLUMNS]),
     ]
     for r in report.layers:
-        params = "" if not r.param_tensors else human_count(r.params)
+        params = "" if r.known_op and not r.param_tensors else human_count(r.params)
         type_name = r.type + ("*" if r.in_place else "")
         lines.append(_line([r.name, type_name, _shapes(r.inputs), _shapes(r.outputs), params]))
     lines.append(_line(["-" * c[1] for c in COLUMNS]))
+    unknown = report.layers_with_unknown_params
+    at_least = ">=" if unknown else ""  # layers with unknown counts are not in the sum
     lines.append(_line(["total", f"{len(report.layers)} layers", "", "",
-                        human_count(report.total_params)]))
+                        at_least + human_count(report.total_params)]))
     lines.append("")
-    lines.append(f"learnable params: {grouped(report.total_params)} elements")
+    lines.append(f"learnable params: {'at least ' if unknown else ''}"
+                 f"{grouped(report.total_params)} elements")
     if report.total_stored_values:
         lines.append(f"stored non-learned values (e.g. BatchNorm statistics): "
                      f"{grouped(report.total_stored_values)} elements")
-    unknown = report.layers_with_unknown_params
+    if report.unknown_types:
+        lines.append(f"unknown layer types (no shape or cost rule, counted as unknown): "
+                     + ", ".join(report.unknown_types))
     if unknown:
-        lines.append(f"params unknown for {len(unknown)} layer(s) (input shapes unknown): "
+        lines.append(f"params unknown for {len(unknown)} layer(s), not in the total: "
                      + ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else ""))
     issues = report.shape_issues
     if issues:

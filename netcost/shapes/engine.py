@@ -102,14 +102,15 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
                 note = f"depends on {upstream}" if upstream else f"{node.op} output depends on data"
             # Blame the first place an unknown came from, not every layer downstream of it.
             blame = upstream if upstream and note.startswith("depends on") else \
-                f"layer '{node.name}' ({note})"
+                f"layer '{node.name}' ({node.op})"
             for t, s in zip(node.outputs, outputs):
                 if not s.is_known:
                     origin[t] = blame
         else:
             note = None
         params = _merge_params(node, result.params, graph.source)
-        new_nodes.append(replace(node, params=tuple(params), shape_note=note))
+        new_nodes.append(replace(node, params=tuple(params), shape_note=note,
+                                 known_op=rule is not None))
 
     if overrides:
         raise NetcostError(f"--input names no net input or data layer top: "

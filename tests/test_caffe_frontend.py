@@ -106,6 +106,8 @@ def test_incomplete_test_net_falls_back_with_a_warning(write):
     'mean_value: 104 mean_value: 117 mean_value: 123 } data_param { batch_size: 2 } }',
     'layer { name: "in" type: "ImageData" top: "data" top: "label" image_data_param '
     '{ batch_size: 2 new_height: 10 new_width: 10 } }',
+    # Netscope presets declare a Data layer's image shape with input_param.
+    'layer { name: "in" type: "Data" top: "data" input_param { shape { dim: 2 dim: 3 dim: 10 dim: 10 } } }',
     'layer { name: "in" type: "WindowData" top: "data" top: "label" transform_param '
     '{ crop_size: 10 } window_data_param { batch_size: 2 } }',
 ])

@@ -135,6 +135,9 @@ def scale(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     if len(ins) == 1:  # with two bottoms the scale comes from the second, not a blob
         params.append(_w(node, "scale", blob_shape))
     if p.get("bias_term"):
+        if len(ins) > 1:  # scale_layer.cpp sets the bias num_axes to bottom[1]'s rank
+            blob_shape = [None] if ins[1].dims is None else _scale_param_shape(
+                node, shape, dict(p, num_axes=len(ins[1].dims)))
         params.append(_w(node, "bias", blob_shape))
     return ShapeResult(_same(shape, len(node.outputs)), params)
 
@@ -152,8 +155,8 @@ def bias(node: Node, ins: Sequence[Shape]) -> ShapeResult:
 def prelu(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     shape = _first(ins, node)
     shared = _attr(node, "prelu_param").get("channel_shared")
-    slopes = 1 if shared else _channels(shape)
-    return ShapeResult(_same(shape, len(node.outputs)), [_w(node, "slope", [slopes])])
+    slopes = [] if shared else [_channels(shape)]  # shared: a 0-axis (scalar) blob
+    return ShapeResult(_same(shape, len(node.outputs)), [_w(node, "slope", slopes)])
 
 
 @register("Normalize")
@@ -161,8 +164,8 @@ def normalize(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     # SSD fork: L2 normalization with a learned scale per channel (or one shared).
     shape = _first(ins, node)
     shared = _attr(node, "norm_param").get("channel_shared")
-    slopes = 1 if shared else _channels(shape)
-    return ShapeResult(_same(shape, len(node.outputs)), [_w(node, "scale", [slopes])])
+    slopes = [] if shared else [_channels(shape)]  # shared: a 0-axis (scalar) blob
+    return ShapeResult(_same(shape, len(node.outputs)), [_w(node, "scale", slopes)])
 
 
 @register("Eltwise")
@@ -256,7 +259,7 @@ def _conv_geometry(p: dict, n: int):
     kernel = _spatial_values(p, n, "kernel", 0, "convolution") if p.get("kernel_h") is not None \
         or p.get("kernel_w") is not None else _spatial_values(
             {"kernel": p.get("kernel_size")}, n, "kernel", 0, "convolution")
-    if not p.get("kernel_size") and p.get("kernel_h") is None:
+    if n and not p.get("kernel_size") and p.get("kernel_h") is None:
         raise ShapeError("convolution kernel size is not set (kernel_size or kernel_h/kernel_w)")
     stride = _spatial_values(p, n, "stride", 1, "convolution")
     pad = _spatial_values(p, n, "pad", 0, "convolution")
@@ -281,8 +284,10 @@ def _conv_setup(node: Node, ins: Sequence[Shape]):
     rank = len(shape.dims)
     axis = _axis(p.get("axis", 1), rank, "convolution axis")
     n = rank - axis - 1
-    if n < 1:
-        raise ShapeError(f"convolution needs at least one spatial axis after axis {axis}; "
+    # base_conv_layer.cpp allows no spatial axis (a 0-D convolution, Caffe's
+    # Test0DConvolution); im2col_layer.cpp needs one.
+    if n < (1 if node.op == "Im2col" else 0):
+        raise ShapeError(f"{node.op} needs at least one spatial axis after axis {axis}; "
                          f"input is {shape}")
     for other in ins[1:]:
         _check_same(shape, other, "convolution bottoms")
@@ -337,7 +342,11 @@ def deconvolution(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     # out = stride*(in-1) + dilation*(kernel-1) + 1 - 2*pad  (deconv_layer.cpp)
     shape, p, axis, n = _conv_setup(node, ins)
     if n is None:
-        return ShapeResult(_same(UNKNOWN, len(node.outputs)))
+        # Rank unknown: the weights still exist, with unknown dims (not silently none).
+        num_output = p.get("num_output")
+        return ShapeResult(_same(UNKNOWN, len(node.outputs)),
+                           [_w(node, "weight", [None, None]),
+                            *([_w(node, "bias", [num_output])] if p.get("bias_term") else [])])
     kernel, stride, pad, dilation = _conv_geometry(p, n)
     channels = shape.dims[axis]
     num_output, group = _group_and_outputs(node, p, channels)
@@ -411,12 +420,17 @@ def pooling(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     ceil_mode = p.get("ceil_mode", True)
     if ceil_mode is None:
         ceil_mode = True
-    out_h = _pooled(height, kh, sh, ph, ceil_mode, shape)
-    out_w = _pooled(width, kw, sw, pw, ceil_mode, shape)
+    if p.get("round_mode") == "FLOOR":  # BVLC master's own switch
+        ceil_mode = False
+    # pooling_layer.cpp clips both axes as soon as either pad is non-zero.
+    padded = bool(ph or pw)
+    out_h = _pooled(height, kh, sh, ph, ceil_mode, shape, padded)
+    out_w = _pooled(width, kw, sw, pw, ceil_mode, shape, padded)
     return ShapeResult(_same(Shape((n, c, out_h, out_w)), len(node.outputs)))
 
 
-def _pooled(size: Dim, kernel: int, stride: int, pad: int, ceil_mode: bool, shape: Shape) -> Dim:
+def _pooled(size: Dim, kernel: int, stride: int, pad: int, ceil_mode: bool, shape: Shape,
+            padded: bool) -> Dim:
     if size is None:
         return None
     span = size + 2 * pad - kernel
@@ -424,7 +438,7 @@ def _pooled(size: Dim, kernel: int, stride: int, pad: int, ceil_mode: bool, shap
         raise ShapeError(f"pooling kernel {kernel} is larger than the padded input "
                          f"{size}+2*{pad} (input {shape})")
     out = (-(-span // stride) if ceil_mode else span // stride) + 1
-    if pad and (out - 1) * stride >= size + pad:
+    if padded and (out - 1) * stride >= size + pad:
         out -= 1  # the last window would start in the padding
     return out
 
@@ -441,6 +455,8 @@ def spp(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     if shape.dims is None:
         return ShapeResult([UNKNOWN])
     n, c = shape.dims[0], shape.dims[1]
+    if height == 1:  # spp_layer.cpp: one pooling layer's top, no flatten/concat
+        return ShapeResult([Shape((n, c, 1, 1))])
     return ShapeResult([Shape((n, _mul(c, bins)))])
 
 
@@ -509,8 +525,8 @@ def embed(node: Node, ins: Sequence[Shape]) -> ShapeResult:
 @register("LSTM", "RNN")
 def recurrent(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     """Inputs x (T x N x ...), cont (T x N), optional static x_static (N x ...).
-    LSTM learns W_xc (4H x in), b_c (4H), W_hc (4H x H) [+ W_xc_x_static (4H x static)];
-    RNN learns W_xh (H x in), b_h, W_hh (H x H), W_ho (H x H), b_o [+ W_xh_x_static]."""
+    LSTM learns W_xc (4H x in), b_c (4H), W_hc (4H x H) [+ W_xc_static (4H x static)];
+    RNN learns W_xh (H x in), b_h, W_hh (H x H), W_ho (H x H), b_o [+ W_xh_static]."""
     if len(ins) < 2:
         raise ShapeError(f"{node.op} needs bottoms x and cont, got {len(ins)}")
     x = ins[0]
@@ -532,12 +548,12 @@ def recurrent(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     if node.op == "LSTM":
         params = [_w(node, "W_xc", [gates, inputs]), _w(node, "b_c", [gates])]
         if len(ins) > 2:
-            params.append(_w(node, "W_xc_x_static", [gates, static]))
+            params.append(_w(node, "W_xc_static", [gates, static]))
         params.append(_w(node, "W_hc", [gates, hidden]))
     else:
         params = [_w(node, "W_xh", [hidden, inputs]), _w(node, "b_h", [hidden])]
         if len(ins) > 2:
-            params.append(_w(node, "W_xh_x_static", [hidden, static]))
+            params.append(_w(node, "W_xh_static", [hidden, static]))
         params += [_w(node, "W_hh", [hidden, hidden]), _w(node, "W_ho", [hidden, hidden]),
                    _w(node, "b_o", [hidden])]
     outputs = [out]
@@ -924,6 +940,12 @@ def data_layer(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     p = _attr(node, "data_param")
     transform = _attr(node, "transform_param")
     batch = p.get("batch_size")
+    declared = (_attr(node, "input_param").get("shape") or [])
+    if declared:
+        # Caffe itself ignores it, but files written for viewers (Netscope presets) state
+        # the image shape of a Data layer this way; it is the only size the file gives.
+        image = _blob_shape(declared[0])
+        return _data_outputs(node, image, Shape((image.dims[0] if image.dims else batch,)), None)
     h, w = _crop_or_resize(transform, None, None)
     image = Shape((batch, _transform_channels(transform), h, w))
     return _data_outputs(node, image, Shape((batch,)),
@@ -969,7 +991,9 @@ def dummy_data(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     shapes = [_blob_shape(s) for s in p.get("shape") or []]
     if not shapes:  # legacy num/channels/height/width lists
         nums = p.get("num") or []
-        count = len(nums)
+        legacy = [p.get(f) or [] for f in ("channels", "height", "width")]
+        count = 0 if not nums else \
+            tops if any(len(v) > 1 for v in [nums] + legacy) else len(nums)
         if count:
             def pick(values, i):
                 return values[i] if len(values) > 1 else values[0]

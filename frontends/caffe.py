@@ -242,6 +242,38 @@ def _move_v1_transform_fields(data_param, params: Dict[str, object]) -> None:
     params["transform_param"] = transform
 
 
+# How V0 layer fields map into modern parameter messages (Caffe's UpgradeV0LayerParameter):
+# layer type -> [(param field, message type, [(V0 field, new field), ...])]. A repeated
+# destination (kernel_size, stride, pad of convolutions) receives the one V0 value.
+_DATA_TRANSFORM = ("transform_param", "TransformationParameter",
+                   [("scale", "scale"), ("meanfile", "mean_file"), ("cropsize", "crop_size"),
+                    ("mirror", "mirror")])
+V0_FIELD_MAP = {
+    "Convolution": [("convolution_param", "ConvolutionParameter",
+                     [("num_output", "num_output"), ("biasterm", "bias_term"),
+                      ("kernelsize", "kernel_size"), ("group", "group"), ("stride", "stride"),
+                      ("pad", "pad")])],
+    "Pooling": [("pooling_param", "PoolingParameter",
+                 [("pool", "pool"), ("kernelsize", "kernel_size"), ("stride", "stride"),
+                  ("pad", "pad")])],
+    "InnerProduct": [("inner_product_param", "InnerProductParameter",
+                      [("num_output", "num_output"), ("biasterm", "bias_term")])],
+    "LRN": [("lrn_param", "LRNParameter",
+             [("local_size", "local_size"), ("alpha", "alpha"), ("beta", "beta"), ("k", "k")])],
+    "Dropout": [("dropout_param", "DropoutParameter", [("dropout_ratio", "dropout_ratio")])],
+    "Concat": [("concat_param", "ConcatParameter", [("concat_dim", "concat_dim")])],
+    "Data": [("data_param", "DataParameter",
+              [("source", "source"), ("batchsize", "batch_size")]), _DATA_TRANSFORM],
+    "ImageData": [("image_data_param", "ImageDataParameter",
+                   [("source", "source"), ("batchsize", "batch_size"),
+                    ("new_height", "new_height"), ("new_width", "new_width"),
+                    ("shuffle_images", "shuffle")]), _DATA_TRANSFORM],
+    "WindowData": [("window_data_param", "WindowDataParameter",
+                    [("source", "source"), ("batchsize", "batch_size")]), _DATA_TRANSFORM],
+}
+V0_FIELD_MAP["Im2col"] = V0_FIELD_MAP["Convolution"]
+
+
 def _from_v0(v1, path: str) -> _Layer:
     pb = _pb()
     v0 = v1.layer
@@ -250,79 +282,17 @@ def _from_v0(v1, path: str) -> _Layer:
         raise ParseError(f"V0 layer type '{v0.type}' is unknown", file=path,
                          layer=v0.name or None)
     params: Dict[str, object] = {}
-    has = v0.HasField
-    if layer_type in ("Convolution", "Im2col"):
-        p = pb.ConvolutionParameter()
-        if has("num_output"):
-            p.num_output = v0.num_output
-        if has("biasterm"):
-            p.bias_term = v0.biasterm
-        if has("kernelsize"):
-            p.kernel_size.append(v0.kernelsize)
-        if has("group"):
-            p.group = v0.group
-        if has("stride"):
-            p.stride.append(v0.stride)
-        if has("pad"):
-            p.pad.append(v0.pad)
-        params["convolution_param"] = p
-    elif layer_type == "Pooling":
-        p = pb.PoolingParameter()
-        if has("pool"):
-            p.pool = v0.pool
-        if has("kernelsize"):
-            p.kernel_size = v0.kernelsize
-        if has("stride"):
-            p.stride = v0.stride
-        if has("pad"):
-            p.pad = v0.pad
-        params["pooling_param"] = p
-    elif layer_type == "InnerProduct":
-        p = pb.InnerProductParameter()
-        if has("num_output"):
-            p.num_output = v0.num_output
-        if has("biasterm"):
-            p.bias_term = v0.biasterm
-        params["inner_product_param"] = p
-    elif layer_type == "LRN":
-        p = pb.LRNParameter()
-        for f in ("local_size", "alpha", "beta", "k"):
-            if has(f):
-                setattr(p, f, getattr(v0, f))
-        params["lrn_param"] = p
-    elif layer_type == "Dropout":
-        p = pb.DropoutParameter()
-        if has("dropout_ratio"):
-            p.dropout_ratio = v0.dropout_ratio
-        params["dropout_param"] = p
-    elif layer_type == "Concat":
-        p = pb.ConcatParameter()
-        if has("concat_dim"):
-            p.concat_dim = v0.concat_dim
-        params["concat_param"] = p
-    elif layer_type in ("Data", "ImageData", "WindowData"):
-        field_name = {"Data": "data_param", "ImageData": "image_data_param",
-                      "WindowData": "window_data_param"}[layer_type]
-        p = getattr(pb, {"data_param": "DataParameter", "image_data_param":
-                         "ImageDataParameter", "window_data_param":
-                         "WindowDataParameter"}[field_name])()
-        if has("source"):
-            p.source = v0.source
-        if has("batchsize"):
-            p.batch_size = v0.batchsize
-        if layer_type == "ImageData":
-            for f in ("new_height", "new_width", "shuffle"):
-                name = {"shuffle": "shuffle_images"}.get(f, f)
-                if has(name):
-                    setattr(p, f, getattr(v0, name))
-        params[field_name] = p
-        t = pb.TransformationParameter()
-        for src, dst in (("scale", "scale"), ("meanfile", "mean_file"),
-                         ("cropsize", "crop_size"), ("mirror", "mirror")):
-            if has(src):
-                setattr(t, dst, getattr(v0, src))
-        params["transform_param"] = t
-    elif layer_type == "Padding":
+    for field_name, message_type, fields in V0_FIELD_MAP.get(layer_type, []):
+        message = getattr(pb, message_type)()
+        for old, new in fields:
+            if v0.HasField(old):
+                value = getattr(v0, old)
+                if message.DESCRIPTOR.fields_by_name[new].is_repeated:
+                    getattr(message, new).append(value)
+                else:
+                    setattr(message, new, value)
+        params[field_name] = message
+    if layer_type == "Padding":
         params["pad"] = v0.pad
     return _Layer(name=v0.name, type=layer_type, bottoms=list(v1.bottom), tops=list(v1.top),
                   params=params, blobs=list(v0.blobs))

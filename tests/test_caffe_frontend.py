@@ -244,3 +244,21 @@ def test_weights_that_contradict_the_definition_are_an_error(write):
     bigger = LENET_TEXT.replace("num_output: 500", "num_output: 400")
     with pytest.raises(NetcostError, match="ip1"):
         load_graph(write("lenet.prototxt", bigger), Options(weights=path))
+
+
+def test_v0_padding_layer_folds_into_the_convolution(write):
+    text = """input: "data" input_dim: 1 input_dim: 3 input_dim: 8 input_dim: 8
+    layers { layer { name: "pad1" type: "padding" pad: 2 } bottom: "data" top: "pad1" }
+    layers { layer { name: "conv1" type: "conv" num_output: 4 kernelsize: 5 biasterm: false }
+             bottom: "pad1" top: "conv1" }
+    layers { layer { name: "norm1" type: "lrn" local_size: 3 } bottom: "conv1" top: "norm1" }
+    layers { layer { name: "pool1" type: "pool" pool: AVE kernelsize: 2 stride: 2 }
+             bottom: "norm1" top: "pool1" }"""
+    graph = load_graph(write("v0.prototxt", text))
+    assert [n.name for n in graph.nodes] == ["conv1", "norm1", "pool1"]
+    assert graph.node("conv1").inputs == ("data",)
+    # (8 + 2*2 - 5) / 1 + 1 = 8, then ceil((8 - 2) / 2) + 1 = 4.
+    assert _dims(graph, "conv1") == (1, 4, 8, 8) and _dims(graph, "pool1") == (1, 4, 4, 4)
+    assert graph.node("norm1").attrs["lrn_param"]["local_size"] == 3
+    assert graph.node("pool1").attrs["pooling_param"]["pool"] == "AVE"
+    assert build_report(graph).total_params == 5 * 5 * 3 * 4  # biasterm: false

@@ -307,58 +307,56 @@ def _group_and_outputs(node: Node, p: dict, channels: Dim):
     return num_output, group
 
 
-@register("Convolution", "ConvolutionDepthwise", "DepthwiseConvolution")
-def convolution(node: Node, ins: Sequence[Shape]) -> ShapeResult:
-    # out = floor((in + 2*pad - (dilation*(kernel-1) + 1)) / stride) + 1  (conv_layer.cpp)
+def _conv_family(node: Node, ins: Sequence[Shape], out_size, weight_dims) -> ShapeResult:
+    """Shared by Convolution and Deconvolution: they differ only in the output-size formula
+    and the weight layout."""
     shape, p, axis, n = _conv_setup(node, ins)
+    num_output = p.get("num_output")
     if n is None:
-        num_output = p.get("num_output")
-        return ShapeResult(_same(UNKNOWN, len(node.outputs)),
-                           [_w(node, "weight", [num_output, None]),
-                            *([_w(node, "bias", [num_output])] if p.get("bias_term") else [])])
+        # Rank unknown: the weights still exist, with unknown dims (never silently none).
+        group = p.get("group") or 1
+        weights = [_w(node, "weight", weight_dims(None, num_output, group))]
+        bias = [_w(node, "bias", [num_output])] if p.get("bias_term") else []
+        return ShapeResult(_same(UNKNOWN, len(node.outputs)), weights + bias)
     kernel, stride, pad, dilation = _conv_geometry(p, n)
     channels = shape.dims[axis]
     num_output, group = _group_and_outputs(node, p, channels)
-    spatial = []
-    for size, k, s, q, d in zip(shape.dims[axis + 1:], kernel, stride, pad, dilation):
-        if size is None:
-            spatial.append(None)
-            continue
-        extent = d * (k - 1) + 1
-        if size + 2 * q < extent:
-            raise ShapeError(f"kernel extent {extent} is larger than the padded input "
-                             f"{size}+2*{q} (input {shape})")
-        spatial.append((size + 2 * q - extent) // s + 1)
-    out = Shape(shape.dims[:axis] + (num_output,) + tuple(spatial))
-    per_group_in = None if channels is None else channels // group
-    params = [_w(node, "weight", [num_output, per_group_in, *kernel])]
+    spatial = tuple(None if size is None else out_size(size, k, s, q, d, shape)
+                    for size, k, s, q, d in zip(shape.dims[axis + 1:], kernel, stride, pad,
+                                                dilation))
+    out = Shape(shape.dims[:axis] + (num_output,) + spatial)
+    params = [_w(node, "weight", weight_dims(channels, num_output, group) + list(kernel))]
     if p.get("bias_term"):
         params.append(_w(node, "bias", [num_output]))
     return ShapeResult(_same(out, len(node.outputs)), params)
+
+
+def _conv_out(size: int, k: int, s: int, q: int, d: int, shape: Shape) -> int:
+    # floor((in + 2*pad - (dilation*(kernel-1) + 1)) / stride) + 1  (conv_layer.cpp)
+    extent = d * (k - 1) + 1
+    if size + 2 * q < extent:
+        raise ShapeError(f"kernel extent {extent} is larger than the padded input "
+                         f"{size}+2*{q} (input {shape})")
+    return (size + 2 * q - extent) // s + 1
+
+
+def _deconv_out(size: int, k: int, s: int, q: int, d: int, shape: Shape) -> int:
+    # stride*(in-1) + dilation*(kernel-1) + 1 - 2*pad  (deconv_layer.cpp)
+    return s * (size - 1) + d * (k - 1) + 1 - 2 * q
+
+
+@register("Convolution", "ConvolutionDepthwise", "DepthwiseConvolution")
+def convolution(node: Node, ins: Sequence[Shape]) -> ShapeResult:
+    # Weights: C_out x (C_in / group) x kernel.
+    return _conv_family(node, ins, _conv_out, lambda c_in, c_out, group: [
+        c_out, None if c_in is None else c_in // group])
 
 
 @register("Deconvolution")
 def deconvolution(node: Node, ins: Sequence[Shape]) -> ShapeResult:
-    # out = stride*(in-1) + dilation*(kernel-1) + 1 - 2*pad  (deconv_layer.cpp)
-    shape, p, axis, n = _conv_setup(node, ins)
-    if n is None:
-        # Rank unknown: the weights still exist, with unknown dims (not silently none).
-        num_output = p.get("num_output")
-        return ShapeResult(_same(UNKNOWN, len(node.outputs)),
-                           [_w(node, "weight", [None, None]),
-                            *([_w(node, "bias", [num_output])] if p.get("bias_term") else [])])
-    kernel, stride, pad, dilation = _conv_geometry(p, n)
-    channels = shape.dims[axis]
-    num_output, group = _group_and_outputs(node, p, channels)
-    spatial = []
-    for size, k, s, q, d in zip(shape.dims[axis + 1:], kernel, stride, pad, dilation):
-        spatial.append(None if size is None else s * (size - 1) + d * (k - 1) + 1 - 2 * q)
-    out = Shape(shape.dims[:axis] + (num_output,) + tuple(spatial))
     # Caffe stores deconvolution weights as C_in x (C_out / group) x kernel.
-    params = [_w(node, "weight", [channels, num_output // group, *kernel])]
-    if p.get("bias_term"):
-        params.append(_w(node, "bias", [num_output]))
-    return ShapeResult(_same(out, len(node.outputs)), params)
+    return _conv_family(node, ins, _deconv_out, lambda c_in, c_out, group: [
+        c_in, None if c_out is None else c_out // group])
 
 
 @register("Im2col")

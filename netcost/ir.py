@@ -87,6 +87,7 @@ class Node:
     in_place: bool = False  # Caffe: top == bottom in the file; memory is shared
     shape_note: Optional[str] = None  # why output shapes are (partly) unknown, if they are
     known_op: bool = True  # False: no rule knows this op; its params and costs are unknown
+    derived: Mapping[str, Any] = field(default_factory=dict)  # geometry from shape inference
 
 
 @dataclass(frozen=True)

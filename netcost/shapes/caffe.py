@@ -328,7 +328,9 @@ def _conv_family(node: Node, ins: Sequence[Shape], out_size, weight_dims) -> Sha
     params = [_w(node, "weight", weight_dims(channels, num_output, group) + list(kernel))]
     if p.get("bias_term"):
         params.append(_w(node, "bias", [num_output]))
-    return ShapeResult(_same(out, len(node.outputs)), params)
+    derived = {"kernel": tuple(kernel), "stride": tuple(stride), "pad": tuple(pad),
+               "dilation": tuple(dilation), "group": group, "axis": axis}
+    return ShapeResult(_same(out, len(node.outputs)), params, derived=derived)
 
 
 def _conv_out(size: int, k: int, s: int, q: int, d: int, shape: Shape) -> int:
@@ -403,7 +405,8 @@ def pooling(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     if p.get("global_pooling"):
         if p.get("kernel_size") is not None or p.get("kernel_h") is not None:
             raise ShapeError("global pooling takes no kernel size")
-        return ShapeResult(_same(Shape((n, c, 1, 1)), len(node.outputs)))
+        return ShapeResult(_same(Shape((n, c, 1, 1)), len(node.outputs)),
+                           derived={"window": (height, width), "global": True})
     kh, kw = _pool_window(p, "kernel", None)
     if kh is None:
         raise ShapeError("pooling kernel size is not set (kernel_size or kernel_h/kernel_w)")
@@ -424,7 +427,9 @@ def pooling(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     padded = bool(ph or pw)
     out_h = _pooled(height, kh, sh, ph, ceil_mode, shape, padded)
     out_w = _pooled(width, kw, sw, pw, ceil_mode, shape, padded)
-    return ShapeResult(_same(Shape((n, c, out_h, out_w)), len(node.outputs)))
+    return ShapeResult(_same(Shape((n, c, out_h, out_w)), len(node.outputs)),
+                       derived={"window": (kh, kw), "stride": (sh, sw), "pad": (ph, pw),
+                                "global": False})
 
 
 def _pooled(size: Dim, kernel: int, stride: int, pad: int, ceil_mode: bool, shape: Shape,

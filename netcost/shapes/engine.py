@@ -19,6 +19,9 @@ class ShapeResult:
     outputs: List[Shape]
     params: List[Param] = field(default_factory=list)
     note: Optional[str] = None  # why some output dims are unknown, when the rule knows
+    # Geometry the rule worked out (pooling window, conv kernel/stride/group...), kept on the
+    # node so that cost rules read it instead of decoding the attrs a second time.
+    derived: Dict[str, object] = field(default_factory=dict)
 
 
 Rule = Callable[[Node, Sequence[Shape]], ShapeResult]
@@ -110,7 +113,7 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
             note = None
         params = _merge_params(node, result.params, graph.source)
         new_nodes.append(replace(node, params=tuple(params), shape_note=note,
-                                 known_op=rule is not None))
+                                 known_op=rule is not None, derived=result.derived))
 
     if overrides:
         raise NetcostError(f"--input names no net input or data layer top: "

@@ -1,0 +1,201 @@
+"""The cost engine: per-node counts under a named convention, plus bytes moved.
+
+A Convention is data: a name, what it counts (its metrics, each with a unit), where its
+rules come from, and a registry of per-op rules. A rule gets a CostContext (the node with
+its input/output shapes and parameters) and returns one exact integer per metric, or None
+for a metric it cannot know. An op with no rule is "uncounted": listed, never a silent 0.
+Bytes moved do not depend on the convention: inputs + stored tensors read, outputs written.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from ..ir import Graph, Node, Param, Shape
+
+Counts = Dict[str, Optional[int]]
+BYTES_PER_ELEMENT = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
+
+
+@dataclass(frozen=True)
+class CostContext:
+    """What a cost rule sees of one node."""
+
+    node: Node
+    inputs: Tuple[Shape, ...]
+    outputs: Tuple[Shape, ...]
+
+    @property
+    def params(self) -> Tuple[Param, ...]:
+        return self.node.params
+
+    def attr(self, message: str) -> Mapping:
+        return self.node.attrs.get(message) or {}
+
+    def derived(self, key: str, default=None):
+        return self.node.derived.get(key, default)
+
+    def in_numel(self, index: int = 0) -> Optional[int]:
+        return self.inputs[index].numel if index < len(self.inputs) else None
+
+    def out_numel(self, index: int = 0) -> Optional[int]:
+        return self.outputs[index].numel if index < len(self.outputs) else None
+
+    def param_numel(self, name_suffix: str) -> Optional[int]:
+        """Element count of the parameter named `<layer>/<name_suffix>` (0 if absent)."""
+        for p in self.node.params:
+            if p.name.endswith("/" + name_suffix):
+                return p.shape.numel
+        return 0
+
+    def param_shape(self, name_suffix: str) -> Optional[Shape]:
+        for p in self.node.params:
+            if p.name.endswith("/" + name_suffix):
+                return p.shape
+        return None
+
+
+Rule = Callable[[CostContext], Counts]
+
+
+class CostRegistry:
+    """Cost rules keyed by op type; a duplicate registration is a programming error."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.rules: Dict[str, Rule] = {}
+
+    def register(self, *ops: str) -> Callable[[Rule], Rule]:
+        def add(rule: Rule) -> Rule:
+            for op in ops:
+                if op in self.rules:
+                    raise ValueError(f"cost rule for {op} registered twice in {self.name}")
+                self.rules[op] = rule
+            return rule
+
+        return add
+
+    def get(self, op: str) -> Optional[Rule]:
+        return self.rules.get(op)
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str  # column title
+    unit: str  # what one unit of this count is
+
+
+@dataclass(frozen=True)
+class Convention:
+    name: str
+    title: str
+    description: str  # one paragraph: what is counted and how
+    source: str  # where the rules come from
+    metrics: Tuple[Metric, ...]
+    # The count used as "FLOPs" for intensity and roofline, and how many FLOPs one unit is
+    # (a MACC is 2 FLOPs). None: the convention has no operation count that maps to FLOPs.
+    flops_metric: Optional[str]
+    flops_per_unit: int
+    registry: CostRegistry
+
+    def metric(self, key: str) -> Metric:
+        return next(m for m in self.metrics if m.key == key)
+
+    @property
+    def keys(self) -> Tuple[str, ...]:
+        return tuple(m.key for m in self.metrics)
+
+
+@dataclass(frozen=True)
+class NodeCost:
+    name: str
+    op: str
+    counts: Mapping[str, Optional[int]]  # convention metrics; None = unknown
+    flops: Optional[int]  # the convention's FLOP-equivalent count, for intensity/roofline
+    bytes_read: Optional[int]  # inputs + stored tensors, at the chosen precision
+    bytes_written: Optional[int]  # outputs, at the chosen precision
+    uncounted: bool = False  # no rule for this op in the convention
+    note: Optional[str] = None  # why some count is unknown
+
+    @property
+    def bytes_moved(self) -> Optional[int]:
+        if self.bytes_read is None or self.bytes_written is None:
+            return None
+        return self.bytes_read + self.bytes_written
+
+    @property
+    def intensity(self) -> Optional[float]:
+        """FLOPs per byte moved (a ratio, not a count: the one float here)."""
+        moved = self.bytes_moved
+        if self.flops is None or not moved:
+            return None
+        return self.flops / moved
+
+
+def _sum(values) -> Optional[int]:
+    total = 0
+    for v in values:
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def node_bytes(graph: Graph, node: Node, bytes_per_element: int) -> Tuple[Optional[int],
+                                                                           Optional[int]]:
+    read = _sum([graph.tensors[t].shape.numel for t in node.inputs] +
+                [p.shape.numel for p in node.params])
+    written = _sum([graph.tensors[t].shape.numel for t in node.outputs])
+    return (None if read is None else read * bytes_per_element,
+            None if written is None else written * bytes_per_element)
+
+
+def cost_graph(graph: Graph, convention: Convention, precision: str = "fp32") -> List[NodeCost]:
+    per_element = BYTES_PER_ELEMENT[precision]
+    costs = []
+    for node in graph.nodes:
+        ctx = CostContext(node, tuple(graph.tensors[t].shape for t in node.inputs),
+                          tuple(graph.tensors[t].shape for t in node.outputs))
+        read, written = node_bytes(graph, node, per_element)
+        rule = convention.registry.get(node.op) if node.known_op else None
+        note = None
+        if rule is None:
+            counts: Counts = {k: None for k in convention.keys}
+            uncounted = True
+            note = (f"no {convention.name} cost rule for {node.op}" if node.known_op
+                    else f"unknown layer type {node.op}")
+        else:
+            uncounted = False
+            try:
+                counts = dict(rule(ctx))
+            except (TypeError, ZeroDivisionError):
+                # A dim the formula needs is unknown (None reached arithmetic).
+                counts = {k: None for k in convention.keys}
+            missing = set(convention.keys) - set(counts)
+            for key in missing:
+                counts[key] = 0  # a rule names only the metrics it adds to
+            extra = set(counts) - set(convention.keys)
+            if extra:
+                raise ValueError(f"{convention.name} rule for {node.op} returned unknown "
+                                 f"metrics {sorted(extra)}")
+            if any(v is None for v in counts.values()):
+                note = node.shape_note or "a count depends on data the file does not hold"
+        flops = None
+        if convention.flops_metric is not None:
+            value = counts.get(convention.flops_metric)
+            flops = None if value is None else value * convention.flops_per_unit
+        costs.append(NodeCost(node.name, node.op, {k: counts[k] for k in convention.keys},
+                              flops, read, written, uncounted, note))
+    return costs
+
+
+def per_element(*ops_per_element: int, output: int = 0) -> Callable[[CostContext], Optional[int]]:
+    """Helper: a count of `ops` per element of an output (0: the first)."""
+    ops = sum(ops_per_element)
+
+    def count(ctx: CostContext) -> Optional[int]:
+        n = ctx.out_numel(output)
+        return None if n is None else ops * n
+
+    return count

@@ -10,7 +10,8 @@ def analyze(path: str, **options):
     """Analyze a network file and return a Report (see netcost.report.Report).
 
     Keyword options are those of netcost.options.Options: phase, stages, level,
-    input_shapes ({name: "1x3x224x224" or Shape}), batch.
+    input_shapes ({name: "1x3x224x224" or Shape}), batch, weights, convention, precision,
+    device, peak_flops, bandwidth, scope_depth.
     """
     from .loader import load_graph
     from .options import Options, parse_shape
@@ -18,7 +19,8 @@ def analyze(path: str, **options):
 
     shapes = options.pop("input_shapes", None) or {}
     shapes = {k: parse_shape(v) if isinstance(v, str) else v for k, v in shapes.items()}
-    return build_report(load_graph(path, Options(input_shapes=shapes, **options)))
+    settings = Options(input_shapes=shapes, **options)
+    return build_report(load_graph(path, settings), settings)
 
 
 __all__ = ["analyze", "__version__"]

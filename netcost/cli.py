@@ -16,11 +16,14 @@ EXAMPLES = """\
 examples:
   netcost samples/lenet.prototxt                      per-layer table on the terminal
   netcost samples/lenet.prototxt -o lenet.json        the same as JSON (format from extension)
+  netcost net.prototxt --convention macc -o net.md    MACC only, as a Markdown table
+  netcost net.prototxt --precision int8 --device hi3519av100   bytes and roofline on an NPU
+  netcost net.prototxt --peak-flops 1.7T --bandwidth 25.6G     roofline on your own figures
   netcost deploy.prototxt --input data=1x3x224x224    set or override an input shape
   netcost train_val.prototxt --phase train --batch 1  the TRAIN net, batch size 1
 """
 
-FORMATS = {".json": "json", ".txt": "table"}
+FORMATS = {".json": "json", ".txt": "table", ".csv": "csv", ".md": "md"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,10 +32,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Static analysis of a neural network definition: every layer's input and "
                     "output shapes and parameter counts, without running any framework.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("file", help="network file: Caffe .prototxt (V0, V1, V2) or .caffemodel")
+    p.add_argument("file", nargs="?",
+                   help="network file: Caffe .prototxt (V0, V1, V2) or .caffemodel")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="write the report to PATH ('-' for stdout); format from its extension")
-    p.add_argument("-f", "--format", choices=("table", "json"),
+    p.add_argument("-f", "--format", choices=("table", "json", "csv", "md"),
                    help="output format (default: table, or from -o's extension)")
     p.add_argument("--input", action="append", default=[], metavar="NAME=SHAPE",
                    help="shape of a net input or data layer top, e.g. data=1x3x224x224 "
@@ -47,6 +51,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stage", action="append", default=[], metavar="NAME",
                    help="Caffe net state stage (repeatable)")
     p.add_argument("--level", type=int, help="Caffe net state level")
+    p.add_argument("-c", "--convention", default="flops",
+                   choices=("flops", "macc", "tf-profiler"),
+                   help="how operations are counted (default: flops; see README)")
+    p.add_argument("-p", "--precision", default="fp32", choices=("fp32", "fp16", "bf16", "int8"),
+                   help="bytes per element for bytes moved and memory (default: fp32)")
+    p.add_argument("--device", metavar="NAME",
+                   help="roofline estimate on a device preset (--list-devices)")
+    p.add_argument("--peak-flops", metavar="RATE", help="roofline: peak FLOP/s, e.g. 1.7T")
+    p.add_argument("--bandwidth", metavar="RATE", help="roofline: memory byte/s, e.g. 25.6G")
+    p.add_argument("--depth", type=int, metavar="N",
+                   help="show the name-scope tree folded at depth N")
+    p.add_argument("--columns", metavar="A,B,...",
+                   help="table/Markdown columns (layer,type,input,output,params,<metrics>,"
+                        "bytes,intensity,time,bound)")
+    p.add_argument("--list-devices", action="store_true", help="list roofline device presets")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     p.add_argument("--version", action="version", version=f"netcost {__version__}")
     return p
@@ -87,16 +106,42 @@ def run(argv: Optional[List[str]] = None) -> int:
     from .options import Options, parse_input_option
     from .report import build_report
 
+    if args.list_devices:
+        from .roofline import DEVICES
+        from .render.units import human_rate
+
+        for d in DEVICES.values():
+            peaks = ", ".join(f"{p} {human_rate(v, 'FLOP/s')}" for p, v in d.peak.items())
+            print(f"{d.name:22} {d.title}: {peaks}; {human_rate(d.bandwidth, 'B/s')}\n"
+                  f"{'':22} source: {d.source}")
+        return 0
+    if not args.file:
+        _parser().error("the following arguments are required: file")
     try:
         if args.batch is not None and args.batch <= 0:
             raise NetcostError(f"--batch must be positive, got {args.batch}")
         fmt = _format_of(args)
         inputs = dict(parse_input_option(text) for text in args.input)
+        if args.depth is not None and args.depth <= 0:
+            raise NetcostError(f"--depth must be positive, got {args.depth}")
         options = Options(phase=args.phase, stages=tuple(args.stage), level=args.level,
-                          input_shapes=inputs, batch=args.batch, weights=args.weights)
+                          input_shapes=inputs, batch=args.batch, weights=args.weights,
+                          convention=args.convention, precision=args.precision,
+                          device=args.device, peak_flops=args.peak_flops,
+                          bandwidth=args.bandwidth, scope_depth=args.depth)
+        columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
         graph = load_graph(args.file, options)
-        report = build_report(graph)
-        text = report.to_json() if fmt == "json" else report.to_table()
+        report = build_report(graph, options)
+        if fmt == "json":
+            text = report.to_json()
+        elif fmt == "csv":
+            text = report.to_csv()
+        elif fmt == "md":
+            from .render.markdown import render_markdown
+
+            text = render_markdown(report, columns)
+        else:
+            text = report.to_table(columns)
         if not args.quiet:
             for warning in report.warnings:
                 print(f"netcost: warning: {warning}", file=sys.stderr)

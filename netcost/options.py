@@ -16,6 +16,12 @@ class Options:
     input_shapes: Dict[str, Shape] = field(default_factory=dict)  # --input NAME=1x3x224x224
     batch: Optional[int] = None  # --batch N: replaces the batch dim of every input
     weights: Optional[str] = None  # Caffe .caffemodel whose blobs give the parameter shapes
+    convention: str = "flops"  # how operations are counted (netcost.cost.conventions())
+    precision: str = "fp32"  # bytes per element for memory figures: fp32, fp16, bf16, int8
+    device: Optional[str] = None  # roofline preset (netcost.roofline.DEVICES)
+    peak_flops: Optional[str] = None  # custom roofline: peak, e.g. "1.7T" (FLOP/s)
+    bandwidth: Optional[str] = None  # custom roofline: memory bandwidth, e.g. "25.6G" (B/s)
+    scope_depth: Optional[int] = None  # fold the scope tree below this depth
 
 
 def parse_shape(text: str) -> Shape:

@@ -1,14 +1,23 @@
-"""The report: plain data about one analyzed network, ready for any renderer."""
+"""The report: plain data about one analyzed network, ready for any renderer.
+
+build_report() runs the cost engine under the chosen convention, precision and device and
+gathers per-layer rows, totals and breakdowns. Counts are exact ints; None means unknown.
+"""
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
+from .breakdown import Bucket, by_scope, by_type
+from .cost import BYTES_PER_ELEMENT, Convention, NodeCost, cost_graph, get_convention
 from .ir import Graph, Node, Shape
-from .version import __version__
+from .memory import peak_activation_elements
+from .options import Options
+from .roofline import Device, RooflinePoint, custom_device, estimate, get_device, ridge_point
 
 JSON_SCHEMA_VERSION = 1
+PRECISIONS = tuple(BYTES_PER_ELEMENT)
 
 
 def _count(shapes: List[Shape]) -> Optional[int]:
@@ -19,6 +28,17 @@ def _count(shapes: List[Shape]) -> Optional[int]:
             return None
         total += n
     return total
+
+
+def _sum_known(values) -> Tuple[int, bool]:
+    """(sum of the known values, whether every value was known)."""
+    total, complete = 0, True
+    for v in values:
+        if v is None:
+            complete = False
+        else:
+            total += v
+    return total, complete
 
 
 @dataclass(frozen=True)
@@ -33,6 +53,33 @@ class LayerRow:
     in_place: bool
     shape_note: Optional[str]
     known_op: bool = True
+    cost: Optional[NodeCost] = None
+    roofline: Optional[RooflinePoint] = None
+
+    @property
+    def ops(self) -> Optional[int]:
+        """The convention's FLOP-equivalent count (what intensity and roofline use)."""
+        return None if self.cost is None else self.cost.flops
+
+    @property
+    def bytes_moved(self) -> Optional[int]:
+        return None if self.cost is None else self.cost.bytes_moved
+
+
+@dataclass(frozen=True)
+class Roofline:
+    device: Device
+    peak: float  # FLOP/s at the report's precision
+    bandwidth: float  # byte/s
+    ridge: float  # FLOP/byte
+    seconds: Optional[float]  # sum of the layers' estimates; None if one is unknown
+    memory_bound_seconds: Optional[float]
+
+    @property
+    def memory_bound_share(self) -> Optional[float]:
+        if self.seconds is None or self.memory_bound_seconds is None or not self.seconds:
+            return None
+        return self.memory_bound_seconds / self.seconds
 
 
 @dataclass(frozen=True)
@@ -44,8 +91,17 @@ class Report:
     inputs: Tuple[Tuple[str, Shape], ...]
     outputs: Tuple[Tuple[str, Shape], ...]
     layers: Tuple[LayerRow, ...]
+    convention: Convention
+    precision: str
+    roofline: Optional[Roofline] = None
+    peak_activation_elements: Optional[int] = None
+    peak_activation_at: Optional[str] = None
+    by_type: Tuple[Bucket, ...] = ()
+    by_scope: Tuple[Bucket, ...] = ()
+    scope_depth: Optional[int] = None
     warnings: Tuple[str, ...] = field(default=())
 
+    # ---- totals
     @property
     def total_params(self) -> int:
         return sum(r.params or 0 for r in self.layers)
@@ -66,20 +122,69 @@ class Report:
     def shape_issues(self) -> List[Tuple[str, str, str]]:
         return [(r.name, r.type, r.shape_note) for r in self.layers if r.shape_note]
 
+    @property
+    def uncounted(self) -> List[str]:
+        return [r.name for r in self.layers if r.cost is not None and r.cost.uncounted]
+
+    def total(self, metric: str) -> Tuple[int, bool]:
+        """(sum over layers of a convention metric, whether every layer's count is known)."""
+        return _sum_known(r.cost.counts[metric] for r in self.layers)
+
+    def total_bytes(self) -> Tuple[int, bool]:
+        return _sum_known(r.bytes_moved for r in self.layers)
+
+    def total_ops(self) -> Tuple[int, bool]:
+        return _sum_known(r.ops for r in self.layers)
+
+    @property
+    def bytes_per_element(self) -> int:
+        return BYTES_PER_ELEMENT[self.precision]
+
+    def model_bytes(self, precision: str) -> int:
+        """Bytes of every stored tensor (learnable and stored values) at a precision."""
+        return (self.total_params + self.total_stored_values) * BYTES_PER_ELEMENT[precision]
+
+    @property
+    def peak_activation_bytes(self) -> Optional[int]:
+        n = self.peak_activation_elements
+        return None if n is None else n * self.bytes_per_element
+
+    @property
+    def intensity(self) -> Optional[float]:
+        ops, ops_ok = self.total_ops()
+        moved, moved_ok = self.total_bytes()
+        if not (ops_ok and moved_ok) or not moved:
+            return None
+        return ops / moved
+
+    # ---- renderers
     def to_json(self, **kwargs) -> str:
         from .render.json_out import render_json
 
         return render_json(self, **kwargs)
 
-    def to_table(self) -> str:
+    def to_table(self, columns=None) -> str:
         from .render.table import render_table
 
-        return render_table(self)
+        return render_table(self, columns)
+
+    def to_csv(self) -> str:
+        from .render.csv_out import render_csv
+
+        return render_csv(self)
+
+    def to_markdown(self) -> str:
+        from .render.markdown import render_markdown
+
+        return render_markdown(self)
 
 
-def _row(graph: Graph, node: Node) -> LayerRow:
+def _row(graph: Graph, node: Node, cost: NodeCost, roofline) -> LayerRow:
     learnable = [p.shape for p in node.params if p.learnable]
     stored = [p.shape for p in node.params if not p.learnable]
+    point = None
+    if roofline is not None:
+        point = estimate(cost.flops, cost.bytes_moved, roofline[0], roofline[1])
     return LayerRow(
         name=node.name, type=node.op,
         inputs=tuple((t, graph.tensors[t].shape) for t in node.inputs),
@@ -88,22 +193,76 @@ def _row(graph: Graph, node: Node) -> LayerRow:
         params=_count(learnable) if node.known_op else None,
         stored_values=_count(stored) if node.known_op else None,
         param_tensors=tuple((p.name, p.shape, p.learnable) for p in node.params),
-        in_place=node.in_place, shape_note=node.shape_note, known_op=node.known_op)
+        in_place=node.in_place, shape_note=node.shape_note, known_op=node.known_op,
+        cost=cost, roofline=point)
 
 
-def build_report(graph: Graph) -> Report:
+def _device(options: Options) -> Optional[Device]:
+    if options.device and (options.peak_flops or options.bandwidth):
+        from .errors import NetcostError
+
+        raise NetcostError("give either --device or --peak-flops/--bandwidth, not both")
+    if options.device:
+        return get_device(options.device)
+    if options.peak_flops or options.bandwidth:
+        if not (options.peak_flops and options.bandwidth):
+            from .errors import NetcostError
+
+            raise NetcostError("--peak-flops and --bandwidth go together")
+        return custom_device(options.peak_flops, options.bandwidth, options.precision)
+    return None
+
+
+def _file_sha256(path: str) -> str:
     digest = hashlib.sha256()
-    if graph.source:
-        with open(graph.source, "rb") as f:
+    if path:
+        with open(path, "rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
+    return digest.hexdigest()
+
+
+def build_report(graph: Graph, options: Options = Options()) -> Report:
+    from .errors import NetcostError
+
+    if options.precision not in BYTES_PER_ELEMENT:
+        raise NetcostError(f"unknown precision '{options.precision}' "
+                           f"(known: {', '.join(BYTES_PER_ELEMENT)})")
+    convention = get_convention(options.convention)
+    device = _device(options)
+    rates = None
+    if device is not None:
+        rates = (device.peak_for(options.precision), device.bandwidth)
+    costs = cost_graph(graph, convention, options.precision)
+    rows = tuple(_row(graph, n, c, rates) for n, c in zip(graph.nodes, costs))
+    roofline = None
+    if device is not None:
+        seconds, complete = 0.0, True
+        memory_seconds = 0.0
+        for r in rows:
+            if r.roofline is None:
+                complete = False
+                continue
+            seconds += r.roofline.seconds
+            if r.roofline.memory_bound:
+                memory_seconds += r.roofline.seconds
+        roofline = Roofline(device, rates[0], rates[1], ridge_point(*rates),
+                            seconds if complete else None,
+                            memory_seconds if complete else None)
+    peak, peak_at = peak_activation_elements(graph)
+    # Shares are of the known total; the totals say when some layer's count is unknown.
+    share_base = _sum_known(r.ops for r in rows)[0] or None
     return Report(
         name=graph.name, framework=graph.framework, source=graph.source,
-        sha256=digest.hexdigest(),
+        sha256=_file_sha256(graph.source),
         inputs=tuple((t, graph.tensors[t].shape) for t in graph.inputs),
         outputs=tuple((t, graph.tensors[t].shape) for t in graph.outputs),
-        layers=tuple(_row(graph, n) for n in graph.nodes),
+        layers=rows, convention=convention, precision=options.precision, roofline=roofline,
+        peak_activation_elements=peak, peak_activation_at=peak_at,
+        by_type=tuple(by_type(rows, share_base)),
+        by_scope=tuple(by_scope(rows, graph.framework, share_base, options.scope_depth)),
+        scope_depth=options.scope_depth,
         warnings=graph.warnings)
 
 
-__all__ = ["Report", "LayerRow", "build_report", "JSON_SCHEMA_VERSION", "__version__"]
+__all__ = ["Report", "LayerRow", "build_report", "JSON_SCHEMA_VERSION", "PRECISIONS"]

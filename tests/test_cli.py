@@ -14,8 +14,13 @@ def test_table_on_the_terminal():
     lines = result.stdout.splitlines()
     assert all(len(line) <= 100 for line in lines)
     conv1 = next(line for line in lines if line.startswith("conv1 "))
-    assert conv1.split() == ["conv1", "Convolution", "1x1x28x28", "1x20x24x24", "520"]
-    assert "learnable params: 431,080 elements" in result.stdout
+    # REFERENCE.md LeNet: conv1 20x24x24, 520 params, 288,000 MACC, 587,520 FLOPs;
+    # (784 + 520 + 11,520) x 4 = 51,296 B = 50.09 KiB.
+    assert conv1.split() == ["conv1", "Convolution", "1x20x24x24", "520", "288.00K", "587.52K",
+                             "50.09", "KiB"]
+    assert "params (learnable): 431,080" in result.stdout
+    assert "FLOPs (flops convention): 4,615,950 floating-point operations" in result.stdout
+    assert "convention: flops" in result.stdout and "precision: fp32" in result.stdout
     relu = next(line for line in lines if line.startswith("relu1 "))
     assert "ReLU*" in relu  # in-place layers stay visible, marked
 
@@ -89,5 +94,5 @@ def test_unknown_layer_type_is_reported_not_fatal(tmp_path):
     assert report["unknown_types"] == ["FancyAct"]
     assert report["layers"][5]["params"] is None  # unknown, not silently zero
     assert "relu1" in report["layers_with_unknown_params"]
-    table = run_cli(str(path)).stdout
+    table = run_cli(str(path)).stdout.replace("\n    ", " ")
     assert "unknown layer types (no shape or cost rule, counted as unknown): FancyAct" in table

@@ -1,14 +1,16 @@
-"""Terminal table: aligned, at most 100 columns, exact totals underneath."""
+"""Terminal table: aligned, at most 100 columns, totals and breakdowns underneath."""
 from __future__ import annotations
 
-from typing import List, Sequence
+import textwrap
+from typing import List, Optional, Sequence
 
-from .units import grouped, human_count
+from .columns import Column, choose_columns
+from .summary import summary_lines
+from .units import grouped, human_bytes, human_count, percent
 
 WIDTH = 100
-# (title, width, right-aligned); widths plus two-space gaps add up to WIDTH.
-COLUMNS = (("layer", 25, False), ("type", 17, False), ("input shape", 20, False),
-           ("output shape", 20, False), ("params", 10, True))
+MIN_LAYER_WIDTH = 12
+BREAKDOWN_ROWS = 12
 
 
 def _fit(text: str, width: int) -> str:
@@ -18,53 +20,111 @@ def _fit(text: str, width: int) -> str:
     return text[:half] + "~" + text[len(text) - (width - 1 - half):]
 
 
-def _line(cells: Sequence[str]) -> str:
+def _line(columns: Sequence[Column], widths: Sequence[int], cells: Sequence[str]) -> str:
     parts = []
-    for (title, width, right), cell in zip(COLUMNS, cells):
+    for column, width, cell in zip(columns, widths, cells):
         cell = _fit(cell, width)
-        parts.append(cell.rjust(width) if right else cell.ljust(width))
+        parts.append(cell.rjust(width) if column.right else cell.ljust(width))
     return "  ".join(parts).rstrip()
 
 
-def _shapes(pairs) -> str:
-    return ",".join(str(shape) for _, shape in pairs) or "-"
+def _widths(columns: Sequence[Column], rows) -> List[int]:
+    """Each column as wide as its content needs, up to its nominal width; the layer column
+    takes what is left of WIDTH."""
+    widths = []
+    for c in columns:
+        need = max([len(c.title)] + [len(c.short(r)) for r in rows])
+        widths.append(min(need, c.width) if c.key != "layer" else need)
+    if columns and columns[0].key == "layer":
+        others = sum(widths[1:]) + 2 * (len(columns) - 1)
+        widths[0] = max(MIN_LAYER_WIDTH, min(widths[0], WIDTH - others))
+    return widths
 
 
-def render_table(report) -> str:
-    lines: List[str] = [
-        f"{report.name} ({report.framework}, {report.source})",
-        "params: learnable parameter count (elements); shapes: N x C x H x W for Caffe; "
-        "* in-place layer",
-        "",
-        _line([c[0] for c in COLUMNS]),
-        _line(["-" * c[1] for c in COLUMNS]),
-    ]
-    for r in report.layers:
-        params = "" if r.known_op and not r.param_tensors else human_count(r.params)
-        type_name = r.type + ("*" if r.in_place else "")
-        lines.append(_line([r.name, type_name, _shapes(r.inputs), _shapes(r.outputs), params]))
-    lines.append(_line(["-" * c[1] for c in COLUMNS]))
-    unknown = report.layers_with_unknown_params
-    at_least = ">=" if unknown else ""  # layers with unknown counts are not in the sum
-    lines.append(_line(["total", f"{len(report.layers)} layers", "", "",
-                        at_least + human_count(report.total_params)]))
+def render_table(report, column_keys: Optional[Sequence[str]] = None) -> str:
+    columns = choose_columns(report, column_keys, WIDTH - MIN_LAYER_WIDTH + 28)
+    rows = report.layers
+    widths = _widths(columns, rows)
+    lines: List[str] = []
+    for text in header_lines(report):
+        lines.extend(textwrap.wrap(text, WIDTH, subsequent_indent="  ") or [""])
     lines.append("")
-    lines.append(f"learnable params: {'at least ' if unknown else ''}"
-                 f"{grouped(report.total_params)} elements")
-    if report.total_stored_values:
-        lines.append(f"stored non-learned values (e.g. BatchNorm statistics): "
-                     f"{grouped(report.total_stored_values)} elements")
-    if report.unknown_types:
-        lines.append(f"unknown layer types (no shape or cost rule, counted as unknown): "
-                     + ", ".join(report.unknown_types))
-    if unknown:
-        lines.append(f"params unknown for {len(unknown)} layer(s), not in the total: "
-                     + ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else ""))
-    issues = report.shape_issues
-    if issues:
-        lines.append(f"{len(issues)} layer(s) without a complete output shape:")
-        for name, op, why in issues[:10]:
-            lines.append(f"  {name} ({op}): {why}")
-        if len(issues) > 10:
-            lines.append(f"  ... and {len(issues) - 10} more (see --format json)")
+    lines.append(_line(columns, widths, [c.title for c in columns]))
+    rule = _line(columns, widths, ["-" * w for w in widths])
+    lines.append(rule)
+    for r in rows:
+        lines.append(_line(columns, widths, [c.short(r) for c in columns]))
+    lines.append(rule)
+    lines.append(_line(columns, widths, [_total_cell(report, c) for c in columns]))
+    lines.append("")
+    for text in summary_lines(report):
+        lines.extend(textwrap.wrap(text, WIDTH, subsequent_indent="    ") or [""])
+    lines.extend(_breakdown_lines(report))
     return "\n".join(lines) + "\n"
+
+
+def header_lines(report) -> List[str]:
+    c = report.convention
+    lines = [f"{report.name} ({report.framework}, {report.source})",
+             f"convention: {c.name} - {c.title}. {c.description}",
+             f"precision: {report.precision} ({report.bytes_per_element} B/element) for bytes "
+             "and memory; counts in K/M/G/T = 10^3/6/9/12 (exact integers in JSON/CSV/MD); "
+             "bytes in KiB/MiB/GiB; * marks an in-place layer"]
+    if report.roofline is not None:
+        rl = report.roofline
+        lines.append(f"device: {rl.device.title}; time = max(FLOPs / peak, bytes / bandwidth) "
+                     "per layer")
+    return lines
+
+
+def _total_cell(report, column: Column) -> str:
+    key = column.key
+    if key == "layer":
+        return "total"
+    if key == "type":
+        return f"{len(report.layers)} layers"
+    if key == "params":
+        prefix = ">=" if report.layers_with_unknown_params else ""
+        return prefix + human_count(report.total_params)
+    if key in report.convention.keys:
+        value, complete = report.total(key)
+        return ("" if complete else ">=") + human_count(value)
+    if key == "bytes":
+        value, complete = report.total_bytes()
+        return ("" if complete else ">=") + human_bytes(value)
+    if key == "time" and report.roofline is not None:
+        from .units import human_seconds
+
+        return human_seconds(report.roofline.seconds)
+    return ""
+
+
+def _breakdown_lines(report) -> List[str]:
+    lines: List[str] = []
+    unit = report.convention.flops_metric and "FLOPs" or "ops"
+    if report.by_type:
+        lines += ["", f"by layer type ({unit} share):"]
+        for b in report.by_type[:BREAKDOWN_ROWS]:
+            lines.append(f"  {_fit(b.key, 24):24}  {b.layers:5d} layers  "
+                         f"{human_count(b.ops):>9} {unit}  {percent(b.share):>6}  "
+                         f"params {human_count(b.params):>8}")
+        if len(report.by_type) > BREAKDOWN_ROWS:
+            lines.append(f"  ... {len(report.by_type) - BREAKDOWN_ROWS} more types in JSON")
+    if report.scope_depth:
+        lines += ["", f"by name scope, depth {report.scope_depth} ({unit} share):"]
+        for b in report.by_scope:
+            name = _fit("  " * (b.depth - 1) + b.key, 36)
+            lines.append(f"  {name:36}  {b.layers:5d} layers  {human_count(b.ops):>9} {unit}  "
+                         f"{percent(b.share):>6}")
+        return lines
+    top = [b for b in report.by_scope if b.depth == 1]
+    if any(b.layers > 1 for b in top):
+        lines += ["", f"by name scope, top level ({unit} share; --depth N and JSON for more):"]
+        ranked = sorted(top, key=lambda b: -(b.ops or 0))[:BREAKDOWN_ROWS]
+        for b in ranked:
+            lines.append(f"  {_fit(b.key, 24):24}  {b.layers:5d} layers  "
+                         f"{human_count(b.ops):>9} {unit}  {percent(b.share):>6}")
+    return lines
+
+
+__all__ = ["render_table", "header_lines", "grouped"]

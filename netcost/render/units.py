@@ -1,4 +1,4 @@
-"""Number formatting shared by all renderers."""
+"""Number formatting shared by all renderers (also handed to jinja2 as filters)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -14,6 +14,43 @@ def human_count(n: Optional[int]) -> str:
     return str(n)
 
 
+def human_bytes(n: Optional[int]) -> str:
+    """1724320 -> '1.64 MiB' (binary prefixes, named as such)."""
+    if n is None:
+        return "?"
+    for factor, suffix in ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if abs(n) >= factor:
+            return f"{n / factor:.2f} {suffix}"
+    return f"{n} B"
+
+
+def human_rate(x: Optional[float], unit: str) -> str:
+    """1.7e12 -> '1.70 T' + unit (decimal prefixes, as datasheets give rates)."""
+    if x is None:
+        return "?"
+    for factor, suffix in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= factor:
+            return f"{x / factor:.2f} {suffix}{unit}"
+    return f"{x:.2f} {unit}"
+
+
+def human_seconds(s: Optional[float]) -> str:
+    if s is None:
+        return "?"
+    for factor, suffix in ((1.0, "s"), (1e-3, "ms"), (1e-6, "us")):
+        if s >= factor:
+            return f"{s / factor:.3g} {suffix}"
+    return f"{s / 1e-9:.3g} ns"
+
+
 def grouped(n: Optional[int]) -> str:
     """Exact integer with thousands separators: 431080 -> '431,080'."""
     return "?" if n is None else f"{n:,}"
+
+
+def percent(x: Optional[float]) -> str:
+    return "?" if x is None else f"{100 * x:.1f}%"
+
+
+def ratio(x: Optional[float]) -> str:
+    return "?" if x is None else f"{x:.2f}"

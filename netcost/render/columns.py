@@ -1,0 +1,109 @@
+"""The per-layer columns every tabular renderer can show, and which are shown by default."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence
+
+from ..errors import NetcostError
+from .units import grouped, human_bytes, human_count, human_seconds, ratio
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int  # terminal width
+    right: bool  # right-aligned (numbers)
+    short: Callable  # row -> text for the terminal (K/M/G)
+    exact: Callable  # row -> text for Markdown/CSV (exact integers)
+
+
+def _shapes(pairs) -> str:
+    return ",".join(str(shape) for _, shape in pairs) or "-"
+
+
+def _params(row, fmt) -> str:
+    if row.known_op and not row.param_tensors:
+        return ""
+    return fmt(row.params)
+
+
+def _count_column(metric) -> Column:
+    def value(row):
+        return None if row.cost is None else row.cost.counts[metric.key]
+
+    return Column(metric.key, metric.label, 9, True, lambda r: human_count(value(r)),
+                  lambda r: grouped(value(r)))
+
+
+def _type_name(row) -> str:
+    return row.type + ("*" if row.in_place else "")
+
+
+def _bound(row) -> str:
+    if row.roofline is None:
+        return "?"
+    return "memory" if row.roofline.memory_bound else "compute"
+
+
+def _time(row) -> str:
+    return human_seconds(None if row.roofline is None else row.roofline.seconds)
+
+
+def _intensity(row) -> str:
+    return ratio(None if row.cost is None else row.cost.intensity)
+
+
+def available_columns(report) -> List[Column]:
+    fixed = [
+        Column("layer", "layer", 28, False, lambda r: r.name, lambda r: r.name),
+        Column("type", "type", 14, False, _type_name, _type_name),
+        Column("input", "input shape", 16, False, lambda r: _shapes(r.inputs),
+               lambda r: _shapes(r.inputs)),
+        Column("output", "output shape", 16, False, lambda r: _shapes(r.outputs),
+               lambda r: _shapes(r.outputs)),
+        Column("params", "params", 8, True, lambda r: _params(r, human_count),
+               lambda r: _params(r, grouped)),
+    ]
+    metrics = [_count_column(m) for m in report.convention.metrics]
+    memory = [
+        Column("bytes", "bytes", 10, True, lambda r: human_bytes(r.bytes_moved),
+               lambda r: grouped(r.bytes_moved)),
+        Column("intensity", "FLOP/B", 7, True, _intensity, _intensity),
+    ]
+    roofline = [
+        Column("time", "time", 9, True, _time, lambda r: "?" if r.roofline is None
+               else f"{r.roofline.seconds:.6g}"),
+        Column("bound", "bound", 7, False, _bound, _bound),
+    ]
+    return fixed + metrics + memory + (roofline if report.roofline is not None else [])
+
+
+def choose_columns(report, keys: Optional[Sequence[str]], max_width: Optional[int]
+                   ) -> List[Column]:
+    """The columns asked for, or the default set fitted into max_width characters."""
+    columns = available_columns(report)
+    by_key = {c.key: c for c in columns}
+    if keys:
+        unknown = [k for k in keys if k not in by_key]
+        if unknown:
+            raise NetcostError(f"unknown column(s) {', '.join(unknown)} "
+                               f"(available: {', '.join(by_key)})")
+        return [by_key[k] for k in keys]
+    metric_keys = [m.key for m in report.convention.metrics]
+    default = ["layer", "type", "output", "params", *metric_keys, "bytes"]
+    if report.roofline is not None:
+        default += ["time", "bound"]
+    # Drop what matters least until the table fits.
+    droppable = ["bound", "params", "bytes", "type"]
+    chosen = [by_key[k] for k in default]
+    if max_width is None:
+        return chosen
+    while _width(chosen) > max_width and droppable:
+        key = droppable.pop(0)
+        chosen = [c for c in chosen if c.key != key]
+    return chosen
+
+
+def _width(columns: Sequence[Column]) -> int:
+    return sum(c.width for c in columns) + 2 * (len(columns) - 1)

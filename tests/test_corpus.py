@@ -54,3 +54,18 @@ def test_corpus_file_through_the_command(name):
     result = run_cli(path, "--format", "json")
     assert result.returncode == 0, result.stderr
     assert '"layers"' in result.stdout
+
+
+@pytest.mark.parametrize("path", CAFFE_FILES, ids=os.path.basename)
+def test_corpus_file_gets_a_full_cost_table(path):
+    from netcost.cost import conventions
+    from netcost.report import build_report
+
+    graph = load_graph(path, Options())
+    for name in conventions():
+        report = build_report(graph, Options(convention=name))
+        assert report.uncounted == [], (name, report.uncounted)
+        for row in report.layers:
+            if any(v is None for v in row.cost.counts.values()):
+                # Only where the file cannot tell: shapes unknown, or data-dependent work.
+                assert row.cost.note, (name, row.name)

@@ -23,3 +23,14 @@ def test_readme_starts_with_install_and_run_sample():
     assert "pip install" in first_block and "samples/" in first_block
     sample = re.search(r"(samples/\S+)", first_block).group(1)
     assert os.path.exists(os.path.join(ROOT, sample))
+
+
+def test_every_convention_is_documented_with_a_table():
+    from netcost.cost import conventions
+
+    readme = _read("README.md")
+    for name in conventions():
+        section = readme.split(f"### `{name}`", 1)
+        assert len(section) == 2, f"README has no section for {name}"
+        body = section[1].split("\n### ", 1)[0]
+        assert "Source" in body or "source" in body

@@ -144,6 +144,9 @@ def _sum(values) -> Optional[int]:
 
 def node_bytes(graph: Graph, node: Node, bytes_per_element: int) -> Tuple[Optional[int],
                                                                            Optional[int]]:
+    if not node.inputs and not node.params:
+        # An input layer computes nothing: its tensor is what the network is given.
+        return 0, 0
     read = _sum([graph.tensors[t].shape.numel for t in node.inputs] +
                 [p.shape.numel for p in node.params])
     written = _sum([graph.tensors[t].shape.numel for t in node.outputs])

@@ -32,7 +32,8 @@ def _count_column(metric) -> Column:
     def value(row):
         return None if row.cost is None else row.cost.counts[metric.key]
 
-    return Column(metric.key, metric.label, 9, True, lambda r: human_count(value(r)),
+    short = human_bytes if metric.unit.startswith("bytes") else human_count
+    return Column(metric.key, metric.label, 10, True, lambda r: short(value(r)),
                   lambda r: grouped(value(r)))
 
 

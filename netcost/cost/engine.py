@@ -172,8 +172,12 @@ def cost_graph(graph: Graph, convention: Convention, precision: str = "fp32") ->
             uncounted = False
             try:
                 counts = dict(rule(ctx))
-            except (TypeError, ZeroDivisionError):
-                # A dim the formula needs is unknown (None reached arithmetic).
+            except TypeError:
+                # A dim the formula needs is unknown (None reached arithmetic). With every
+                # shape known the same error is a bug in the rule: let it surface.
+                if all(s.is_known for s in ctx.inputs + ctx.outputs) and all(
+                        p.shape.is_known for p in node.params):
+                    raise
                 counts = {k: None for k in convention.keys}
             missing = set(convention.keys) - set(counts)
             for key in missing:

@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="Caffe net state stage (repeatable)")
     p.add_argument("--level", type=int, help="Caffe net state level")
     p.add_argument("-c", "--convention", default="flops",
-                   choices=("flops", "macc", "tf-profiler", "torchstat"),
+                   choices=("flops", "macc", "tf-profiler", "netscope", "torchstat"),
                    help="how operations are counted (default: flops; see README)")
     p.add_argument("-p", "--precision", default="fp32", choices=("fp32", "fp16", "bf16", "int8"),
                    help="bytes per element for bytes moved and memory (default: fp32)")

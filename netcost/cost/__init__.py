@@ -9,10 +9,12 @@ from .engine import BYTES_PER_ELEMENT, Convention, NodeCost, cost_graph  # noqa:
 def conventions() -> Dict[str, Convention]:
     """Every convention by name, in the order the documentation lists them."""
     from .flops import FLOPS_CONVENTION, MACC_CONVENTION
+    from .netscope import NETSCOPE_CONVENTION
     from .tf_profiler import TF_PROFILER_CONVENTION
     from .torchstat import TORCHSTAT_CONVENTION
 
-    found = [FLOPS_CONVENTION, MACC_CONVENTION, TF_PROFILER_CONVENTION, TORCHSTAT_CONVENTION]
+    found = [FLOPS_CONVENTION, MACC_CONVENTION, TF_PROFILER_CONVENTION, NETSCOPE_CONVENTION,
+             TORCHSTAT_CONVENTION]
     return {c.name: c for c in found}
 
 

@@ -28,13 +28,15 @@ def _params(row, fmt) -> str:
     return fmt(row.params)
 
 
-def _count_column(metric) -> Column:
+def _count_column(metric, convention: str, taken) -> Column:
     def value(row):
         return None if row.cost is None else row.cost.counts[metric.key]
 
     short = human_bytes if metric.unit.startswith("bytes") else human_count
-    return Column(metric.key, metric.label, 10, True, lambda r: short(value(r)),
-                  lambda r: grouped(value(r)))
+    key, title = metric.key, metric.label
+    if key in taken:  # e.g. Netscope's own "params" bucket beside netcost's params
+        key, title = f"{convention}_{key}", f"{convention} {metric.label}"
+    return Column(key, title, 10, True, lambda r: short(value(r)), lambda r: grouped(value(r)))
 
 
 def _type_name(row) -> str:
@@ -55,7 +57,8 @@ def _intensity(row) -> str:
     return ratio(None if row.cost is None else row.cost.intensity)
 
 
-def available_columns(report) -> List[Column]:
+def column_groups(report):
+    """(fixed, convention metrics, memory, roofline) columns, in display order."""
     fixed = [
         Column("layer", "layer", 28, False, lambda r: r.name, lambda r: r.name),
         Column("type", "type", 14, False, _type_name, _type_name),
@@ -66,45 +69,44 @@ def available_columns(report) -> List[Column]:
         Column("params", "params", 8, True, lambda r: _params(r, human_count),
                lambda r: _params(r, grouped)),
     ]
-    metrics = [_count_column(m) for m in report.convention.metrics]
+    taken = {c.key for c in fixed}
+    metrics = [_count_column(m, report.convention.name, taken) for m in report.convention.metrics]
     memory = [
         Column("bytes", "bytes", 10, True, lambda r: human_bytes(r.bytes_moved),
                lambda r: grouped(r.bytes_moved)),
         Column("intensity", "FLOP/B", 7, True, _intensity, _intensity),
     ]
-    roofline = [
-        Column("time", "time", 9, True, _time, lambda r: "?" if r.roofline is None
-               else f"{r.roofline.seconds:.6g}"),
-        Column("bound", "bound", 7, False, _bound, _bound),
-    ]
-    return fixed + metrics + memory + (roofline if report.roofline is not None else [])
+    roofline = []
+    if report.roofline is not None:
+        roofline = [
+            Column("time", "time", 9, True, _time, lambda r: "?" if r.roofline is None
+                   else f"{r.roofline.seconds:.6g}"),
+            Column("bound", "bound", 7, False, _bound, _bound),
+        ]
+    return fixed, metrics, memory, roofline
 
 
 def choose_columns(report, keys: Optional[Sequence[str]], max_width: Optional[int]
                    ) -> List[Column]:
     """The columns asked for, or the default set fitted into max_width characters."""
-    columns = available_columns(report)
-    by_key = {c.key: c for c in columns}
+    fixed, metrics, memory, roofline = column_groups(report)
+    by_key = {c.key: c for c in fixed + metrics + memory + roofline}
     if keys:
         unknown = [k for k in keys if k not in by_key]
         if unknown:
             raise NetcostError(f"unknown column(s) {', '.join(unknown)} "
                                f"(available: {', '.join(by_key)})")
         return [by_key[k] for k in keys]
-    metric_keys = [m.key for m in report.convention.metrics]
-    default = ["layer", "type", "output", "params", *metric_keys, "bytes"]
-    if report.roofline is not None:
-        default += ["time", "bound"]
+    default = ["layer", "type", "output", "params", *[c.key for c in metrics], "bytes",
+               *[c.key for c in roofline]]
     # Drop what matters least until the table fits.
     droppable = ["bound", "params", "bytes", "type"]
     chosen = [by_key[k] for k in default]
-    if max_width is None:
-        return chosen
-    while _width(chosen) > max_width and droppable:
+    while max_width is not None and _width(chosen) > max_width and droppable:
         key = droppable.pop(0)
         chosen = [c for c in chosen if c.key != key]
     return chosen
 
 
 def _width(columns: Sequence[Column]) -> int:
-    return sum(c.width for c in columns) + 2 * (len(columns) - 1)
+    return sum(max(c.width, len(c.title)) for c in columns) + 2 * (len(columns) - 1)

@@ -34,7 +34,7 @@ def _widths(columns: Sequence[Column], rows) -> List[int]:
     widths = []
     for c in columns:
         need = max([len(c.title)] + [len(c.short(r)) for r in rows])
-        widths.append(min(need, c.width) if c.key != "layer" else need)
+        widths.append(min(need, max(c.width, len(c.title))) if c.key != "layer" else need)
     if columns and columns[0].key == "layer":
         others = sum(widths[1:]) + 2 * (len(columns) - 1)
         widths[0] = max(MIN_LAYER_WIDTH, min(widths[0], WIDTH - others))
@@ -86,8 +86,9 @@ def _total_cell(report, column: Column) -> str:
     if key == "params":
         prefix = ">=" if report.layers_with_unknown_params else ""
         return prefix + human_count(report.total_params)
-    if key in report.convention.keys:
-        value, complete = report.total(key)
+    metric = _metric_of(report, key)
+    if metric is not None:
+        value, complete = report.total(metric)
         return ("" if complete else ">=") + human_count(value)
     if key == "bytes":
         value, complete = report.total_bytes()
@@ -97,6 +98,14 @@ def _total_cell(report, column: Column) -> str:
 
         return human_seconds(report.roofline.seconds)
     return ""
+
+
+def _metric_of(report, column_key: str):
+    name = report.convention.name
+    for key in report.convention.keys:
+        if column_key in (key, f"{name}_{key}"):
+            return key
+    return None
 
 
 def _breakdown_lines(report) -> List[str]:

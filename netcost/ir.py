@@ -56,10 +56,25 @@ UNKNOWN_SHAPE = Shape(None)
 
 
 @dataclass(frozen=True)
+class TensorFacts(Shape):
+    """What shape inference knows of a tensor: its shape, dtype and, for small constant
+    integer tensors (shapes, axes, paddings), its values (flat, row-major), so that shape
+    arithmetic in graphs (Shape -> StridedSlice -> Pack -> Reshape) resolves statically."""
+
+    dtype: str = "float32"
+    value: Optional[Tuple[Any, ...]] = None
+
+    @property
+    def shape(self) -> Shape:
+        return Shape(self.dims)
+
+
+@dataclass(frozen=True)
 class Tensor:
     name: str
     shape: Shape = UNKNOWN_SHAPE
     dtype: str = "float32"
+    value: Optional[Tuple[Any, ...]] = None  # small constant integer values, when known
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,7 @@ class Node:
     params: Tuple[Param, ...] = ()
     in_place: bool = False  # Caffe: top == bottom in the file; memory is shared
     shape_note: Optional[str] = None  # why output shapes are (partly) unknown, if they are
+    control_inputs: Tuple[str, ...] = ()  # TF `^node` inputs: order only, no data
     known_op: bool = True  # False: no rule knows this op; its params and costs are unknown
     derived: Mapping[str, Any] = field(default_factory=dict)  # geometry from shape inference
 

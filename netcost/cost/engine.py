@@ -97,7 +97,17 @@ class Convention:
     # (a MACC is 2 FLOPs). None: the convention has no operation count that maps to FLOPs.
     flops_metric: Optional[str]
     flops_per_unit: int
-    registry: CostRegistry
+    registry: CostRegistry  # rules keyed by Caffe layer type
+    tensorflow: Optional[CostRegistry] = None  # rules keyed by TensorFlow op type
+
+    def registry_for(self, framework: str) -> CostRegistry:
+        registry = {"caffe": self.registry, "tensorflow": self.tensorflow}.get(framework)
+        if registry is None:
+            from ..errors import NetcostError
+
+            raise NetcostError(f"the {self.name} convention has no rules for {framework} "
+                               "graphs (use flops, macc or tf-profiler)")
+        return registry
 
     def metric(self, key: str) -> Metric:
         return next(m for m in self.metrics if m.key == key)
@@ -144,8 +154,9 @@ def _sum(values) -> Optional[int]:
 
 def node_bytes(graph: Graph, node: Node, bytes_per_element: int) -> Tuple[Optional[int],
                                                                            Optional[int]]:
-    if not node.inputs and not node.params:
-        # An input layer computes nothing: its tensor is what the network is given.
+    if not node.inputs:
+        # An input layer, constant or variable computes nothing: its tensor is what the
+        # network is given or stores, and the layers that read it count those bytes.
         return 0, 0
     read = _sum([graph.tensors[t].shape.numel for t in node.inputs] +
                 [p.shape.numel for p in node.params])
@@ -156,12 +167,13 @@ def node_bytes(graph: Graph, node: Node, bytes_per_element: int) -> Tuple[Option
 
 def cost_graph(graph: Graph, convention: Convention, precision: str = "fp32") -> List[NodeCost]:
     per_element = BYTES_PER_ELEMENT[precision]
+    registry = convention.registry_for(graph.framework)
     costs = []
     for node in graph.nodes:
         ctx = CostContext(node, tuple(graph.tensors[t].shape for t in node.inputs),
                           tuple(graph.tensors[t].shape for t in node.outputs))
         read, written = node_bytes(graph, node, per_element)
-        rule = convention.registry.get(node.op) if node.known_op else None
+        rule = registry.get(node.op) if node.known_op else None
         note = None
         if rule is None:
             counts: Counts = {k: None for k in convention.keys}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Optional, Sequence
 
 from ..errors import NetcostError, ShapeError
-from ..ir import Graph, Node, Param, Shape, Tensor
+from ..ir import Graph, Node, Param, Shape, Tensor, TensorFacts
 from ..options import Options
 
 
@@ -22,17 +22,28 @@ class ShapeResult:
     # Geometry the rule worked out (pooling window, conv kernel/stride/group...), kept on the
     # node so that cost rules read it instead of decoding the attrs a second time.
     derived: Dict[str, object] = field(default_factory=dict)
+    dtypes: Optional[List[Optional[str]]] = None  # per output; None keeps the inputs' dtype
+    values: Optional[List[Optional[tuple]]] = None  # per output: small constant values
 
 
-Rule = Callable[[Node, Sequence[Shape]], ShapeResult]
+# A rule gets the node and what is known of its inputs (TensorFacts: a Shape with dtype and,
+# for small constant integer tensors, values).
+Rule = Callable[[Node, Sequence[TensorFacts]], ShapeResult]
 
 
 class ShapeRegistry:
     """Shape rules keyed by op type; registering an op twice is a programming error."""
 
-    def __init__(self, framework: str):
+    def __init__(self, framework: str, input_ops: Optional[Sequence[str]] = None):
         self.framework = framework
         self.rules: Dict[str, Rule] = {}
+        # Ops whose outputs --input and --batch may set; None: every node without inputs.
+        self.input_ops = None if input_ops is None else frozenset(input_ops)
+
+    def is_input(self, node: Node) -> bool:
+        if self.input_ops is None:
+            return not node.inputs
+        return node.op in self.input_ops
 
     def register(self, *ops: str) -> Callable[[Rule], Rule]:
         def add(rule: Rule) -> Rule:
@@ -62,6 +73,8 @@ class ShapeIssue:
 
 def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Graph:
     shapes: Dict[str, Shape] = {name: t.shape for name, t in graph.tensors.items()}
+    dtypes: Dict[str, str] = {name: t.dtype for name, t in graph.tensors.items()}
+    values: Dict[str, Optional[tuple]] = {name: t.value for name, t in graph.tensors.items()}
     origin: Dict[str, str] = {}  # tensor -> node (or input) where its unknown dims come from
     overrides = dict(options.input_shapes)
 
@@ -72,7 +85,7 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
 
     new_nodes: List[Node] = []
     for node in graph.nodes:
-        ins = [shapes[t] for t in node.inputs]
+        ins = [TensorFacts(shapes[t].dims, dtypes[t], values[t]) for t in node.inputs]
         rule = registry.get(node.op)
         note = None
         if rule is None:
@@ -92,8 +105,14 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
             raise ShapeError(f"{node.op} produces {len(result.outputs)} outputs here but the "
                              f"layer names {len(node.outputs)} tops", file=graph.source,
                              layer=node.name)
-        outputs = list(result.outputs)
-        if not node.inputs:
+        outputs = [Shape(s.dims) for s in result.outputs]
+        out_dtypes = result.dtypes or [None] * len(outputs)
+        out_values = result.values or [None] * len(outputs)
+        default_dtype = ins[0].dtype if ins else "float32"
+        for t, dtype, value in zip(node.outputs, out_dtypes, out_values):
+            dtypes[t] = dtype or (graph.tensors[t].dtype if not node.inputs else default_dtype)
+            values[t] = value
+        if registry.is_input(node):
             outputs = [_source_shape(_blob_name(t), s, overrides, options)
                        for t, s in zip(node.outputs, outputs)]
         for t, s in zip(node.outputs, outputs):
@@ -119,7 +138,8 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
         raise NetcostError(f"--input names no net input or data layer top: "
                            f"{', '.join(sorted(overrides))}", file=graph.source)
 
-    tensors = {name: Tensor(name, shapes[name], t.dtype) for name, t in graph.tensors.items()}
+    tensors = {name: Tensor(name, shapes[name], dtypes[name], values[name])
+               for name, t in graph.tensors.items()}
     return replace(graph, nodes=tuple(new_nodes), tensors=tensors)
 
 
@@ -128,8 +148,11 @@ def _blob_name(tensor_name: str) -> str:
 
 
 def _source_shape(name: str, shape: Shape, overrides: Dict[str, Shape], options: Options) -> Shape:
-    if name in overrides:
-        shape = overrides.pop(name)
+    # TF tensors are "node:0"; --input may name the node or the tensor.
+    for key in (name, name[:-2] if name.endswith(":0") else None):
+        if key is not None and key in overrides:
+            shape = overrides.pop(key)
+            break
     if options.batch is not None and shape.dims:
         shape = Shape((options.batch,) + shape.dims[1:])
     return shape

@@ -20,13 +20,29 @@ def load_graph(path: str, options: Options = Options()) -> Graph:
     except OSError as e:
         raise NetcostError(f"cannot read: {e.strerror}", file=path) from None
 
-    from .frontends import caffe  # the only frontend so far
-
-    if not caffe.match(path, head):
-        raise NetcostError("unrecognized file format (expected a Caffe .prototxt or "
-                           ".caffemodel)", file=path)
-    graph = caffe.load(path, options)
+    frontend = _pick_frontend(path, head)
+    graph = frontend.load(path, options)
     from .shapes import infer_shapes
-    from .shapes.caffe import CAFFE_SHAPES
 
-    return infer_shapes(graph, CAFFE_SHAPES, options)
+    if graph.framework == "tensorflow":
+        from .shapes.tensorflow import TF_SHAPES as registry
+    else:
+        from .shapes.caffe import CAFFE_SHAPES as registry
+    return infer_shapes(graph, registry, options)
+
+
+def _pick_frontend(path: str, head: bytes):
+    """By extension first (.prototxt/.caffemodel: Caffe; .pb/.pbtxt/.meta: TensorFlow), then
+    by content."""
+    from .frontends import caffe, tensorflow
+
+    lowered = path.lower()
+    if lowered.endswith(caffe.CAFFE_SUFFIXES):
+        return caffe
+    if lowered.endswith(tensorflow.TF_SUFFIXES):
+        return tensorflow
+    for frontend in (tensorflow, caffe):
+        if frontend.match(path, head):
+            return frontend
+    raise NetcostError("unrecognized file format (expected a Caffe .prototxt/.caffemodel or a "
+                       "TensorFlow .pb/.pbtxt/.meta)", file=path)

@@ -152,8 +152,19 @@ def _sum(values) -> Optional[int]:
     return total
 
 
+# Ops whose output aliases their input's memory (a view or a forwarded buffer): no bytes.
+ALIAS_OPS = {
+    "caffe": {"Reshape", "Flatten", "Split", "Silence"},
+    "tensorflow": {"Identity", "IdentityN", "Reshape", "Squeeze", "ExpandDims", "StopGradient",
+                   "PreventGradient", "Enter", "Exit", "NextIteration", "Switch", "Merge",
+                   "ReadVariableOp", "EnsureShape", "CheckNumerics"},
+}
+
+
 def node_bytes(graph: Graph, node: Node, bytes_per_element: int) -> Tuple[Optional[int],
                                                                            Optional[int]]:
+    if node.op in ALIAS_OPS.get(graph.framework, ()):
+        return 0, 0
     if not node.inputs:
         # An input layer, constant or variable computes nothing: its tensor is what the
         # network is given or stores, and the layers that read it count those bytes.

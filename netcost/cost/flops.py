@@ -16,6 +16,7 @@ from .caffe_formulas import (bias_adds, conv_macc, deconv_macc, eltwise_parts,
                              exp_like_terms, inner_product_macc, items, pool_window,
                              recurrent_macc, recurrent_steps, spp_window_sum)
 from .engine import Convention, CostContext, CostRegistry, Metric
+from .tensorflow import FLOPS_TF, MACC_TF
 
 FLOPS = CostRegistry("flops")
 MACC = CostRegistry("macc")
@@ -242,7 +243,7 @@ FLOPS_CONVENTION = Convention(
     source="REFERENCE.md (LeNet table, 'bias as extra adds'); per-element counts in README",
     metrics=(Metric("macc", "MACC", "multiply-accumulates"),
              Metric("flops", "FLOPs", "floating-point operations")),
-    flops_metric="flops", flops_per_unit=1, registry=FLOPS)
+    flops_metric="flops", flops_per_unit=1, registry=FLOPS, tensorflow=FLOPS_TF)
 
 MACC_CONVENTION = Convention(
     name="macc", title="MACC (multiply-accumulates)",
@@ -251,4 +252,4 @@ MACC_CONVENTION = Convention(
                 "a roofline counts 2 FLOPs per MACC.",
     source="REFERENCE.md (Terms, Layer formulas)",
     metrics=(Metric("macc", "MACC", "multiply-accumulates"),),
-    flops_metric="macc", flops_per_unit=2, registry=MACC)
+    flops_metric="macc", flops_per_unit=2, registry=MACC, tensorflow=MACC_TF)

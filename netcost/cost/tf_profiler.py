@@ -13,6 +13,7 @@ from .caffe_formulas import (conv_macc, eltwise_parts, exp_like_terms, inner_pro
                              items, pool_window, recurrent_macc, recurrent_steps,
                              spp_window_sum)
 from .engine import Convention, CostContext, CostRegistry, Metric
+from .tensorflow import TF_PROFILER_TF
 
 TF = CostRegistry("tf-profiler")
 
@@ -222,4 +223,4 @@ TF_PROFILER_CONVENTION = Convention(
                 "ops without a registered rule count 0.",
     source="TF-PROFILER.md (tensorflow/python/profiler/internal/flops_registry.py)",
     metrics=(Metric("flops", "FLOPs", "floating-point operations (tf.profiler)"),),
-    flops_metric="flops", flops_per_unit=1, registry=TF)
+    flops_metric="flops", flops_per_unit=1, registry=TF, tensorflow=TF_PROFILER_TF)

@@ -23,8 +23,12 @@ def _shapes(pairs) -> str:
 
 
 def _params(row, fmt) -> str:
+    """Learnable parameters; a layer that only stores values (BatchNorm statistics, frozen
+    Const weights) shows their count in parentheses."""
     if row.known_op and not row.param_tensors:
         return ""
+    if row.params == 0 and row.stored_values:
+        return f"({fmt(row.stored_values)})"
     return fmt(row.params)
 
 

@@ -17,8 +17,9 @@ def summary_lines(report) -> List[str]:
     lines.append(f"params (learnable): {_at_least(not unknown)}{grouped(report.total_params)} "
                  f"({human_count(report.total_params)})")
     if report.total_stored_values:
-        lines.append(f"stored non-learned values (e.g. BatchNorm statistics): "
-                     f"{grouped(report.total_stored_values)}")
+        what = ("weights held in constant tensors (frozen graph)" if report.framework ==
+                "tensorflow" else "stored non-learned values (e.g. BatchNorm statistics)")
+        lines.append(f"{what}: {grouped(report.total_stored_values)}")
     sizes = ", ".join(f"{p} {human_bytes(report.model_bytes(p))}"
                       for p in ("fp32", "fp16", "bf16", "int8"))
     lines.append(f"model size (all stored tensors): {sizes}")

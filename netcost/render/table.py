@@ -28,12 +28,12 @@ def _line(columns: Sequence[Column], widths: Sequence[int], cells: Sequence[str]
     return "  ".join(parts).rstrip()
 
 
-def _widths(columns: Sequence[Column], rows) -> List[int]:
+def _widths(columns: Sequence[Column], rows, totals: Sequence[str]) -> List[int]:
     """Each column as wide as its content needs, up to its nominal width; the layer column
     takes what is left of WIDTH."""
     widths = []
-    for c in columns:
-        need = max([len(c.title)] + [len(c.short(r)) for r in rows])
+    for c, total in zip(columns, totals):
+        need = max([len(c.title), len(total)] + [len(c.short(r)) for r in rows])
         widths.append(min(need, max(c.width, len(c.title))) if c.key != "layer" else need)
     if columns and columns[0].key == "layer":
         others = sum(widths[1:]) + 2 * (len(columns) - 1)
@@ -44,7 +44,8 @@ def _widths(columns: Sequence[Column], rows) -> List[int]:
 def render_table(report, column_keys: Optional[Sequence[str]] = None) -> str:
     columns = choose_columns(report, column_keys, WIDTH - MIN_LAYER_WIDTH + 28)
     rows = report.layers
-    widths = _widths(columns, rows)
+    totals = [_total_cell(report, c) for c in columns]
+    widths = _widths(columns, rows, totals)
     lines: List[str] = []
     for text in header_lines(report):
         lines.extend(textwrap.wrap(text, WIDTH, subsequent_indent="  ") or [""])
@@ -55,7 +56,7 @@ def render_table(report, column_keys: Optional[Sequence[str]] = None) -> str:
     for r in rows:
         lines.append(_line(columns, widths, [c.short(r) for c in columns]))
     lines.append(rule)
-    lines.append(_line(columns, widths, [_total_cell(report, c) for c in columns]))
+    lines.append(_line(columns, widths, totals))
     lines.append("")
     for text in summary_lines(report):
         lines.extend(textwrap.wrap(text, WIDTH, subsequent_indent="    ") or [""])
@@ -69,7 +70,8 @@ def header_lines(report) -> List[str]:
              f"convention: {c.name} - {c.title}. {c.description}",
              f"precision: {report.precision} ({report.bytes_per_element} B/element) for bytes "
              "and memory; counts in K/M/G/T = 10^3/6/9/12 (exact integers in JSON/CSV/MD); "
-             "bytes in KiB/MiB/GiB; * marks an in-place layer"]
+             "bytes in KiB/MiB/GiB; * marks an in-place layer; (n) = stored values that are "
+             "not learned (statistics, frozen weights)"]
     if report.roofline is not None:
         rl = report.roofline
         lines.append(f"device: {rl.device.title}; time = max(FLOPs / peak, bytes / bandwidth) "

@@ -78,7 +78,10 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
     origin: Dict[str, str] = {}  # tensor -> node (or input) where its unknown dims come from
     overrides = dict(options.input_shapes)
 
+    produced = {t for node in graph.nodes for t in node.outputs}
     for name in graph.inputs:
+        if name in produced:
+            continue  # an input op's node (e.g. a TF Placeholder) sets it below
         shapes[name] = _source_shape(name, shapes[name], overrides, options)
         if not shapes[name].is_known:
             origin[name] = f"net input '{name}'"

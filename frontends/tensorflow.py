@@ -1,0 +1,335 @@
+"""TensorFlow frontend: frozen GraphDef (.pb binary or text), MetaGraphDef (.meta) and
+SavedModel (saved_model.pb) into the IR, without TensorFlow.
+
+TF quirks live here: `name:N` and `^control` inputs, node order that need not be topological
+(sorted here, v1 loop back edges from NextIteration excepted), AttrValues decoded into plain
+values, small integer Const tensors decoded so that shape arithmetic resolves, output counts
+per op. Shapes are inferred later (netcost.shapes.tensorflow).
+"""
+from __future__ import annotations
+
+import os
+import struct
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ..errors import GraphError, ParseError
+from ..ir import Graph, Node, Param, Shape, Tensor, TensorFacts
+from ..options import Options
+
+TF_SUFFIXES = (".pb", ".pbtxt", ".meta", ".graphdef")
+MAX_DECODED_ELEMENTS = 1024  # Const values decoded (shapes, axes); weights are never read
+
+# Outputs of ops whose count does not follow from their consumers alone.
+FIXED_OUTPUTS = {
+    "FusedBatchNorm": 5, "FusedBatchNormV2": 5, "FusedBatchNormV3": 6, "_FusedBatchNormEx": 6,
+    "Switch": 2, "RefSwitch": 2, "Merge": 2, "RefMerge": 2, "TopKV2": 2, "TopK": 2,
+    "MaxPoolWithArgmax": 2, "Unique": 2, "NoOp": 0, "SaveV2": 0, "Save": 0,
+    "AssignVariableOp": 0, "Assert": 0, "MergeV2Checkpoints": 0, "ControlTrigger": 0,
+}
+
+
+def _pb():
+    from ..proto import tf_graph_pb2
+
+    return tf_graph_pb2
+
+
+def _meta_pb():
+    from ..proto import tf_meta_graph_pb2
+
+    return tf_meta_graph_pb2
+
+
+def match(path: str, head: bytes) -> bool:
+    name = path.lower()
+    if name.endswith(TF_SUFFIXES):
+        return True
+    text = head[:4096].decode("utf-8", errors="ignore")
+    return text.lstrip().startswith("node {") or "\nnode {" in text
+
+
+# ---------------------------------------------------------------- reading the file
+
+def load(path: str, options: Options) -> Graph:
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data.strip():
+        raise ParseError("empty file: no graph", file=path)
+    warnings: List[str] = []
+    graph_def, kind = _read_graph_def(path, data, warnings)
+    return build_graph(graph_def, path, warnings, kind)
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start < len(head) - 4
+    return False
+
+
+def _read_graph_def(path: str, data: bytes, warnings: List[str]):
+    """The GraphDef inside whatever the file holds, and a word naming the container."""
+    pb, meta = _pb(), _meta_pb()
+    name = os.path.basename(path).lower()
+    if not _looks_binary(data):
+        from ..textproto import parse
+
+        text = data.decode("utf-8")
+        message = meta.MetaGraphDef() if name.endswith(".meta") else pb.GraphDef()
+        parse(text, message, path=path, warn=warnings.append)
+        if isinstance(message, pb.GraphDef):
+            return message, "text GraphDef"
+        return message.graph_def, "text MetaGraphDef"
+    from google.protobuf.message import DecodeError
+
+    try:
+        if name.endswith(".meta"):
+            message = meta.MetaGraphDef.FromString(data)
+            return message.graph_def, "MetaGraphDef"
+        if name == "saved_model.pb" or name.endswith("saved_model.pb"):
+            saved = meta.SavedModel.FromString(data)
+            if not len(saved.meta_graphs):
+                raise ParseError("SavedModel holds no meta graph", file=path)
+            if len(saved.meta_graphs) > 1:
+                warnings.append(f"{path}: SavedModel holds {len(saved.meta_graphs)} meta "
+                                "graphs; analyzing the first")
+            return saved.meta_graphs[0].graph_def, "SavedModel"
+        graph_def = pb.GraphDef.FromString(data)
+    except (DecodeError, RuntimeError, ValueError) as e:
+        raise ParseError(f"not a valid TensorFlow protobuf ({e or 'truncated or corrupt'})",
+                         file=path) from None
+    if not len(graph_def.node):
+        raise ParseError("binary file holds no TensorFlow graph nodes (not a GraphDef?)",
+                         file=path)
+    return graph_def, "GraphDef"
+
+
+# ---------------------------------------------------------------- attribute decoding
+
+def dtype_name(enum_value: int) -> str:
+    """DT_FLOAT -> 'float32', DT_INT64_REF -> 'int64' (a ref is the same element type)."""
+    name = _pb().DataType.Name(enum_value) if enum_value in _pb().DataType.values() else "DT_?"
+    base = name[3:].lower()
+    if base.endswith("_ref"):
+        base = base[:-4]
+    return {"float": "float32", "double": "float64", "half": "float16"}.get(base, base)
+
+
+def shape_of(proto) -> Shape:
+    if proto.unknown_rank:
+        return Shape.unknown()
+    return Shape(tuple(None if d.size < 0 else d.size for d in proto.dim))
+
+
+_INT_FORMATS = {"int32": "i", "int64": "q", "int16": "h", "int8": "b", "uint8": "B",
+                "uint16": "H", "uint32": "I", "uint64": "Q", "bool": "?"}
+
+
+def tensor_facts(proto) -> TensorFacts:
+    """Shape and dtype of a TensorProto; values only for small integer/bool tensors."""
+    dtype = dtype_name(proto.dtype)
+    shape = shape_of(proto.tensor_shape)
+    value = None
+    count = shape.numel
+    fmt = _INT_FORMATS.get(dtype)
+    if fmt is not None and count is not None and count <= MAX_DECODED_ELEMENTS:
+        if proto.tensor_content:
+            size = struct.calcsize(fmt)
+            if len(proto.tensor_content) == size * count:
+                value = struct.unpack(f"<{count}{fmt}", proto.tensor_content)
+        else:
+            listed = list(proto.bool_val if dtype == "bool" else
+                          proto.int64_val if dtype == "int64" else
+                          proto.uint64_val if dtype == "uint64" else proto.int_val)
+            if count == 0:
+                value = ()
+            elif listed:
+                # A short list repeats its last value (TensorProto's fill rule).
+                value = tuple(listed[:count]) + (listed[-1],) * (count - len(listed))
+        if value is not None and dtype == "bool":
+            value = tuple(bool(v) for v in value)
+    return TensorFacts(shape.dims, dtype, value)
+
+
+def decode_attr(value):
+    kind = value.WhichOneof("value")
+    if kind == "s":
+        return value.s.decode("utf-8", errors="replace")
+    if kind in ("i", "f", "b"):
+        return getattr(value, kind)
+    if kind == "type":
+        return dtype_name(value.type)
+    if kind == "shape":
+        return shape_of(value.shape)
+    if kind == "tensor":
+        return tensor_facts(value.tensor)
+    if kind == "func":
+        return value.func.name
+    if kind == "placeholder":
+        return f"${value.placeholder}"
+    if kind == "list":
+        lst = value.list
+        for field in ("s", "i", "f", "b", "type", "shape", "tensor", "func"):
+            items = getattr(lst, field)
+            if len(items):
+                if field == "s":
+                    return [v.decode("utf-8", errors="replace") for v in items]
+                if field == "type":
+                    return [dtype_name(v) for v in items]
+                if field == "shape":
+                    return [shape_of(v) for v in items]
+                if field == "tensor":
+                    return [tensor_facts(v) for v in items]
+                if field == "func":
+                    return [v.name for v in items]
+                return list(items)
+        return []
+    return None
+
+
+# ---------------------------------------------------------------- building the IR
+
+def _split_input(text: str) -> Tuple[bool, str, int]:
+    """'^a' -> control on a; 'a:2' -> (a, 2); 'a' -> (a, 0)."""
+    if text.startswith("^"):
+        return True, text[1:], 0
+    name, sep, port = text.rpartition(":")
+    if sep and port.isdigit():
+        return False, name, int(port)
+    return False, text, 0
+
+
+def _output_count(node_def, attrs: Dict, max_port: int) -> int:
+    shapes = attrs.get("_output_shapes")
+    op = node_def.op
+    if op in ("Split", "SplitV"):
+        count = attrs.get("num_split", 1)
+    elif op == "Unpack":
+        count = attrs.get("num", 1)
+    elif op == "ShapeN":
+        count = attrs.get("N", len(node_def.input))
+    elif op == "IdentityN":
+        count = len(attrs.get("T") or [])
+    elif op == "RestoreV2":
+        count = len(attrs.get("dtypes") or [])
+    elif op in FIXED_OUTPUTS:
+        count = FIXED_OUTPUTS[op]
+    elif isinstance(shapes, list):
+        count = len(shapes)
+    else:
+        count = 1
+    return max(count, max_port + 1)
+
+
+def _topological_order(node_defs, path: str) -> List[int]:
+    """Kahn's algorithm, stable in file order; edges from NextIteration close v1 loops and do
+    not count as dependencies."""
+    index = {n.name: i for i, n in enumerate(node_defs)}
+    if len(index) != len(node_defs):
+        seen = set()
+        for n in node_defs:
+            if n.name in seen:
+                raise GraphError(f"node name '{n.name}' is used twice", file=path, layer=n.name)
+            seen.add(n.name)
+    waiting = [0] * len(node_defs)
+    users: List[List[int]] = [[] for _ in node_defs]
+    for i, n in enumerate(node_defs):
+        for text in n.input:
+            _, name, _ = _split_input(text)
+            j = index.get(name)
+            if j is None:
+                raise GraphError(f"input '{text}' names no node of the graph", file=path,
+                                 layer=n.name)
+            if node_defs[j].op in ("NextIteration", "RefNextIteration"):
+                continue
+            waiting[i] += 1
+            users[j].append(i)
+    import heapq
+
+    ready = [i for i, w in enumerate(waiting) if w == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for u in users[i]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(ready, u)
+    if len(order) != len(node_defs):
+        stuck = [node_defs[i].name for i, w in enumerate(waiting) if w > 0]
+        raise GraphError(f"the graph has a cycle through {len(stuck)} node(s), e.g. "
+                         f"{', '.join(stuck[:3])}", file=path, layer=stuck[0])
+    return order
+
+
+def build_graph(graph_def, path: str, warnings: List[str], kind: str = "GraphDef",
+                trainable: Sequence[str] = ()) -> Graph:
+    node_defs = list(graph_def.node)
+    if not node_defs:
+        raise ParseError("the graph has no nodes", file=path)
+    max_port: Dict[str, int] = {}
+    for n in node_defs:
+        for text in n.input:
+            control, name, port = _split_input(text)
+            if not control:
+                max_port[name] = max(max_port.get(name, 0), port)
+    order = _topological_order(node_defs, path)
+    trainable_set = set(trainable)
+    nodes: List[Node] = []
+    tensors: Dict[str, Tensor] = {}
+    consumed = set()
+    inputs: List[str] = []
+    for i in order:
+        nd = node_defs[i]
+        attrs = {key: decode_attr(nd.attr[key]) for key in sorted(nd.attr)}
+        data_inputs, controls = [], []
+        for text in nd.input:
+            control, name, port = _split_input(text)
+            if control:
+                controls.append(name)
+            else:
+                tensor = f"{name}:{port}"
+                data_inputs.append(tensor)
+                consumed.add(tensor)
+        count = _output_count(nd, attrs, max_port.get(nd.name, -1))
+        outputs = tuple(f"{nd.name}:{k}" for k in range(count))
+        for t in outputs:
+            tensors[t] = Tensor(t)
+        for t in data_inputs:
+            if t not in tensors:
+                raise GraphError(f"input '{t}' names output {t.rsplit(':', 1)[1]} of a node "
+                                 "that has fewer outputs", file=path, layer=nd.name)
+        params = _params(nd, attrs, trainable_set)
+        if nd.op in ("Placeholder", "PlaceholderV2"):
+            inputs.extend(outputs)
+        nodes.append(Node(name=nd.name, op=nd.op, attrs=attrs, inputs=tuple(data_inputs),
+                          outputs=outputs, params=params, control_inputs=tuple(controls)))
+    bookkeeping = {"Const", "NoOp", "Placeholder", "VariableV2", "VarHandleOp", "Assert",
+                   "SaveV2", "RestoreV2"}
+    outputs_found = tuple(t for n in nodes if n.op not in bookkeeping for t in n.outputs[:1]
+                          if t not in consumed)
+    name = os.path.splitext(os.path.basename(path))[0]
+    return Graph(name=name, framework="tensorflow", nodes=tuple(nodes), tensors=tensors,
+                 inputs=tuple(inputs), outputs=outputs_found, source=path,
+                 warnings=tuple(warnings))
+
+
+def _params(nd, attrs: Dict, trainable: set) -> Tuple[Param, ...]:
+    """Stored tensors: floating-point Consts (frozen weights) and variables."""
+    if nd.op == "Const":
+        value = attrs.get("value")
+        if isinstance(value, TensorFacts) and value.dtype.startswith(("float", "bfloat")) \
+                and value.dims and value.numel != 1:
+            return (Param(f"{nd.name}", Shape(value.dims), learnable=False, dtype=value.dtype),)
+        return ()
+    if nd.op in ("VariableV2", "Variable", "VarHandleOp"):
+        shape = attrs.get("shape")
+        if isinstance(shape, Shape):
+            return (Param(nd.name, shape, learnable=nd.name in trainable,
+                          dtype=attrs.get("dtype") or "float32"),)
+    return ()

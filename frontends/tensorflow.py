@@ -284,9 +284,17 @@ def build_graph(graph_def, path: str, warnings: List[str], kind: str = "GraphDef
     tensors: Dict[str, Tensor] = {}
     consumed = set()
     inputs: List[str] = []
+    decoded = []
+    # Every node's outputs first: a v1 loop's Merge reads its NextIteration, sorted after it.
     for i in order:
         nd = node_defs[i]
         attrs = {key: decode_attr(nd.attr[key]) for key in sorted(nd.attr)}
+        count = _output_count(nd, attrs, max_port.get(nd.name, -1))
+        outputs = tuple(f"{nd.name}:{k}" for k in range(count))
+        for t in outputs:
+            tensors[t] = Tensor(t)
+        decoded.append((nd, attrs, outputs))
+    for nd, attrs, outputs in decoded:
         data_inputs, controls = [], []
         for text in nd.input:
             control, name, port = _split_input(text)
@@ -296,10 +304,6 @@ def build_graph(graph_def, path: str, warnings: List[str], kind: str = "GraphDef
                 tensor = f"{name}:{port}"
                 data_inputs.append(tensor)
                 consumed.add(tensor)
-        count = _output_count(nd, attrs, max_port.get(nd.name, -1))
-        outputs = tuple(f"{nd.name}:{k}" for k in range(count))
-        for t in outputs:
-            tensors[t] = Tensor(t)
         for t in data_inputs:
             if t not in tensors:
                 raise GraphError(f"input '{t}' names output {t.rsplit(':', 1)[1]} of a node "

@@ -21,7 +21,8 @@ def peak_activation_elements(graph: Graph) -> Tuple[Optional[int], Optional[str]
                                       for name in graph.inputs}
     for step, node in enumerate(graph.nodes):
         for t in node.inputs:
-            last[buffer_of[t]] = step
+            if t in buffer_of:  # else a loop back edge (TF NextIteration), produced later
+                last[buffer_of[t]] = step
         for t in node.outputs:
             shared = _in_place_source(node, t)
             if shared is not None:

@@ -187,6 +187,17 @@ class _Reader:
             close = ">"
         else:
             raise t.error(f"expected '{{' after message field '{field.name}'")
+        if field.message_type.GetOptions().map_entry:
+            # A map is written as repeated {key: ... value: ...} entries.
+            entry = field.message_type._concrete_class()
+            self.read_fields(entry, depth + 1, close)
+            container = getattr(message, field.name)
+            value_field = field.message_type.fields_by_name["value"]
+            if value_field.message_type is not None:
+                container[entry.key].CopyFrom(entry.value)
+            else:
+                container[entry.key] = entry.value
+            return
         if repeated:
             container = getattr(message, field.name)
             if top_level and field.name in self.order_of:

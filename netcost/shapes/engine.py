@@ -34,8 +34,10 @@ Rule = Callable[[Node, Sequence[TensorFacts]], ShapeResult]
 class ShapeRegistry:
     """Shape rules keyed by op type; registering an op twice is a programming error."""
 
-    def __init__(self, framework: str, input_ops: Optional[Sequence[str]] = None):
+    def __init__(self, framework: str, input_ops: Optional[Sequence[str]] = None,
+                 min_dim: int = 1):
         self.framework = framework
+        self.min_dim = min_dim  # TF tensors may be empty (a dim of 0); Caffe blobs may not
         self.rules: Dict[str, Rule] = {}
         # Ops whose outputs --input and --batch may set; None: every node without inputs.
         self.input_ops = None if input_ops is None else frozenset(input_ops)
@@ -119,7 +121,7 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
             outputs = [_source_shape(_blob_name(t), s, overrides, options)
                        for t, s in zip(node.outputs, outputs)]
         for t, s in zip(node.outputs, outputs):
-            _check_dims(s, graph.source, node.name, t)
+            _check_dims(s, graph.source, node.name, t, registry.min_dim)
             shapes[t] = s
         if any(not s.is_known for s in outputs):
             upstream = next((origin[t] for t in node.inputs if t in origin), None)
@@ -161,13 +163,14 @@ def _source_shape(name: str, shape: Shape, overrides: Dict[str, Shape], options:
     return shape
 
 
-def _check_dims(shape: Shape, source: str, layer: str, tensor: str) -> None:
+def _check_dims(shape: Shape, source: str, layer: str, tensor: str, min_dim: int) -> None:
     if shape.dims is None:
         return
     for d in shape.dims:
-        if d is not None and d <= 0:
+        if d is not None and d < min_dim:
             raise ShapeError(f"output '{_blob_name(tensor)}' would have shape {shape}: "
-                             "dimensions must be positive", file=source, layer=layer)
+                             f"dimensions must be at least {min_dim}", file=source,
+                             layer=layer)
 
 
 def _merge_params(node: Node, inferred: List[Param], source: str) -> List[Param]:

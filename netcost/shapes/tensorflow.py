@@ -14,7 +14,7 @@ from ..errors import ShapeError
 from ..ir import Dim, Node, Shape, TensorFacts
 from .engine import ShapeRegistry, ShapeResult
 
-TF_SHAPES = ShapeRegistry("tensorflow", input_ops=("Placeholder", "PlaceholderV2"))
+TF_SHAPES = ShapeRegistry("tensorflow", input_ops=("Placeholder", "PlaceholderV2"), min_dim=0)
 register = TF_SHAPES.register
 
 UNKNOWN = Shape.unknown()

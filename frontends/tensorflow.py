@@ -56,8 +56,20 @@ def load(path: str, options: Options) -> Graph:
     if not data.strip():
         raise ParseError("empty file: no graph", file=path)
     warnings: List[str] = []
-    graph_def, kind = _read_graph_def(path, data, warnings)
-    return build_graph(graph_def, path, warnings, kind)
+    graph_def, kind, trainable = _read_graph_def(path, data, warnings)
+    return build_graph(graph_def, path, warnings, kind, trainable)
+
+
+def _trainable_names(meta_graph) -> Tuple[str, ...]:
+    """Node names of the TRAINABLE_VARIABLES collection (serialized VariableDefs)."""
+    collection = meta_graph.collection_def.get("trainable_variables")
+    if collection is None:
+        return ()
+    names = []
+    for blob in collection.bytes_list.value:
+        variable = _meta_pb().VariableDef.FromString(blob)
+        names.append(variable.variable_name.split(":")[0])
+    return tuple(names)
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -82,14 +94,14 @@ def _read_graph_def(path: str, data: bytes, warnings: List[str]):
         message = meta.MetaGraphDef() if name.endswith(".meta") else pb.GraphDef()
         parse(text, message, path=path, warn=warnings.append)
         if isinstance(message, pb.GraphDef):
-            return message, "text GraphDef"
-        return message.graph_def, "text MetaGraphDef"
+            return message, "text GraphDef", ()
+        return message.graph_def, "text MetaGraphDef", _trainable_names(message)
     from google.protobuf.message import DecodeError
 
     try:
         if name.endswith(".meta"):
             message = meta.MetaGraphDef.FromString(data)
-            return message.graph_def, "MetaGraphDef"
+            return message.graph_def, "MetaGraphDef", _trainable_names(message)
         if name == "saved_model.pb" or name.endswith("saved_model.pb"):
             saved = meta.SavedModel.FromString(data)
             if not len(saved.meta_graphs):
@@ -97,7 +109,8 @@ def _read_graph_def(path: str, data: bytes, warnings: List[str]):
             if len(saved.meta_graphs) > 1:
                 warnings.append(f"{path}: SavedModel holds {len(saved.meta_graphs)} meta "
                                 "graphs; analyzing the first")
-            return saved.meta_graphs[0].graph_def, "SavedModel"
+            first = saved.meta_graphs[0]
+            return first.graph_def, "SavedModel", _trainable_names(first)
         graph_def = pb.GraphDef.FromString(data)
     except (DecodeError, RuntimeError, ValueError) as e:
         raise ParseError(f"not a valid TensorFlow protobuf ({e or 'truncated or corrupt'})",
@@ -105,7 +118,7 @@ def _read_graph_def(path: str, data: bytes, warnings: List[str]):
     if not len(graph_def.node):
         raise ParseError("binary file holds no TensorFlow graph nodes (not a GraphDef?)",
                          file=path)
-    return graph_def, "GraphDef"
+    return graph_def, "GraphDef", ()
 
 
 # ---------------------------------------------------------------- attribute decoding

@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
                     "output shapes and parameter counts, without running any framework.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", nargs="?",
-                   help="network file: Caffe .prototxt (V0, V1, V2) or .caffemodel")
+                   help="network file: Caffe .prototxt (V0, V1, V2) or .caffemodel; TensorFlow "
+                        ".pb/.pbtxt GraphDef, saved_model.pb, or a TF1 checkpoint "
+                        "(model.ckpt.meta or the model.ckpt prefix)")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="write the report to PATH ('-' for stdout); format from its extension")
     p.add_argument("-f", "--format", choices=("table", "json", "csv", "md"),
@@ -44,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", metavar="CAFFEMODEL",
                    help="Caffe weights: parameter shapes from its blobs, matched by layer name")
     p.add_argument("--batch", type=int, metavar="N", help="batch size for every input")
+    p.add_argument("--outputs", metavar="NODE,...",
+                   help="TF: the inference outputs to freeze a checkpoint for (default: "
+                        "detected and reported)")
     p.add_argument("--phase", choices=("test", "train"),
                    help="Caffe phase whose include/exclude rules apply (default: test; a "
                         "train_val file whose TEST net is incomplete falls back to the first "
@@ -128,18 +133,22 @@ def run(argv: Optional[List[str]] = None) -> int:
                           input_shapes=inputs, batch=args.batch, weights=args.weights,
                           convention=args.convention, precision=args.precision,
                           device=args.device, peak_flops=args.peak_flops,
-                          bandwidth=args.bandwidth, scope_depth=args.depth)
+                          bandwidth=args.bandwidth, scope_depth=args.depth,
+                          outputs=tuple(o.strip() for o in args.outputs.split(","))
+                          if args.outputs else ())
         columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
-        graph = load_graph(args.file, options)
-        report = build_report(graph, options)
+        from .checkpoint import build_checkpoint_report, is_checkpoint, load_checkpoint
+
+        if is_checkpoint(args.file):
+            report = build_checkpoint_report(load_checkpoint(args.file, options), options)
+        else:
+            report = build_report(load_graph(args.file, options), options)
         if fmt == "json":
             text = report.to_json()
         elif fmt == "csv":
             text = report.to_csv()
         elif fmt == "md":
-            from .render.markdown import render_markdown
-
-            text = render_markdown(report, columns)
+            text = report.to_markdown()
         else:
             text = report.to_table(columns)
         if not args.quiet:

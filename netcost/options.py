@@ -22,6 +22,7 @@ class Options:
     peak_flops: Optional[str] = None  # custom roofline: peak, e.g. "1.7T" (FLOP/s)
     bandwidth: Optional[str] = None  # custom roofline: memory bandwidth, e.g. "25.6G" (B/s)
     scope_depth: Optional[int] = None  # fold the scope tree below this depth
+    outputs: Tuple[str, ...] = ()  # TF: inference outputs for freezing (else detected)
 
 
 def parse_shape(text: str) -> Shape:

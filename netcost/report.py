@@ -173,10 +173,10 @@ class Report:
 
         return render_csv(self)
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, columns=None) -> str:
         from .render.markdown import render_markdown
 
-        return render_markdown(self)
+        return render_markdown(self, columns)
 
 
 def _row(graph: Graph, node: Node, cost: NodeCost, roofline) -> LayerRow:

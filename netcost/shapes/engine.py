@@ -107,8 +107,8 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
                                  layer=node.name) from None
             note = result.note
         if len(result.outputs) != len(node.outputs):
-            raise ShapeError(f"{node.op} produces {len(result.outputs)} outputs here but the "
-                             f"layer names {len(node.outputs)} tops", file=graph.source,
+            raise ShapeError(f"{node.op} produces {len(result.outputs)} output(s) here but the "
+                             f"graph names or reads {len(node.outputs)}", file=graph.source,
                              layer=node.name)
         outputs = [Shape(s.dims) for s in result.outputs]
         out_dtypes = result.dtypes or [None] * len(outputs)

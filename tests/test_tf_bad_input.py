@@ -1,0 +1,56 @@
+"""Bad TensorFlow input: one line naming the file (and node), exit 2, no output file."""
+import os
+
+import pytest
+
+from conftest import REFERENCE, run_cli
+
+GOOD = 'node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }\n'
+
+
+def _frozen_bytes():
+    path = os.path.join(REFERENCE, "tf", "lenet_frozen.pb")
+    if not os.path.exists(path):
+        pytest.skip("shared reference not present")
+    with open(path, "rb") as f:
+        return f.read()
+
+
+CASES = [
+    ("cycle.pbtxt", GOOD + 'node { name: "a" op: "Relu" input: "b" }\n'
+     'node { name: "b" op: "Relu" input: "a" }\n', "cycle"),
+    ("missing-input.pbtxt", GOOD + 'node { name: "a" op: "Relu" input: "nosuch" }\n',
+     "'nosuch' names no node"),
+    ("bad-port.pbtxt", GOOD + 'node { name: "a" op: "Relu" input: "x:3" }\n',
+     "produces 1 output(s) here but the graph names or reads 4"),
+    ("duplicate.pbtxt", GOOD + GOOD, "used twice"),
+    ("syntax.pbtxt", 'node { name: "x" op: ', "end of file"),
+    ("empty.pb", b"", "empty"),
+    ("garbage.pb", bytes(range(256)) * 8, "not a valid TensorFlow protobuf"),
+    ("image.pb", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "TensorFlow"),
+]
+
+
+@pytest.mark.parametrize("name, content, expected", CASES, ids=[c[0] for c in CASES])
+def test_bad_tf_input(tmp_path, name, content, expected):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    out = tmp_path / "out.json"
+    result = run_cli(str(path), "-o", str(out))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"netcost: error: {path}"), result.stderr
+    assert expected in lines[0]
+    assert not out.exists()
+
+
+def test_truncated_graph_def(tmp_path):
+    data = _frozen_bytes()
+    path = tmp_path / "cut.pb"
+    path.write_bytes(data[: len(data) // 3])
+    result = run_cli(str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"netcost: error: {path}")

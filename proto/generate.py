@@ -16,7 +16,9 @@ to the `netcost.proto` package:
   with the default pool netcost and TensorFlow could not be loaded in one process (the
   tests use TensorFlow as an oracle).  The first module of the dependency chain creates
   the pool; every other one reuses the pool of a module it imports, adding any
-  google/protobuf well-known files it depends on.
+  google/protobuf well-known files it depends on.  (With the pure-Python protobuf runtime,
+  which registers every generated class in the default symbol database as well, the clash
+  remains; the upb runtime of the protobuf wheels is not affected.)
 """
 from __future__ import annotations
 
@@ -85,13 +87,18 @@ def adapt_module(text: str, stem: str, local: set, private: set, pool_root: dict
         pool_root[stem] = stem
         lines.append("_pool = _descriptor_pool.DescriptorPool()")
     # Files this one depends on that are not in the pool yet (well-known types, or local
-    # schemas kept in the default pool): add them; adding an identical file twice is a no-op.
-    for package, _module, alias in _OTHER_IMPORT.findall(text):
-        if package != ".":  # local schemas were handled above
+    # schemas kept in the default pool): add them (adding an identical file twice is a
+    # no-op) and make their message classes, which the pure-Python protobuf runtime does
+    # not create on demand.
+    foreign = [alias for package, _module, alias in _OTHER_IMPORT.findall(text)
+               if package != "."]  # local schemas were handled above
+    foreign += [alias for dep, alias in deps if dep not in private]
+    if foreign:
+        lines.append("from google.protobuf import message_factory as _message_factory")
+        for alias in foreign:
             lines.append(f"_pool.AddSerializedFile({alias}.DESCRIPTOR.serialized_pb)")
-    for dep, alias in deps:
-        if dep not in private:
-            lines.append(f"_pool.AddSerializedFile({alias}.DESCRIPTOR.serialized_pb)")
+        names = ", ".join(f"{alias}.DESCRIPTOR.name" for alias in foreign)
+        lines.append(f"_message_factory.GetMessageClassesForFiles([{names}], _pool)")
     lines.append("DESCRIPTOR = _pool.AddSerializedFile(")
     return text.replace(_ADD_FILE, "\n".join(lines))
 

@@ -109,7 +109,7 @@ class CheckpointEntry:
     """Where one tensor of the checkpoint lies, from its BundleEntryProto."""
     name: str
     dtype: str                            # DataType name: "DT_FLOAT", "DT_INT64", ...
-    shape: Optional[Tuple[Optional[int], ...]]  # () scalar; None dim/shape: unknown
+    shape: Tuple[Optional[int], ...]      # () for a scalar; None for an unknown dim
     shard_id: int
     offset: int
     size: int                             # bytes in the data shard
@@ -118,8 +118,6 @@ class CheckpointEntry:
 
     @property
     def num_elements(self) -> Optional[int]:
-        if self.shape is None:
-            return None
         n = 1
         for d in self.shape:
             if d is None:
@@ -173,12 +171,11 @@ def parse_index(data: bytes, path: str = "<bytes>"):
         except DecodeError:
             raise ParseError(f"corrupt BundleEntryProto for tensor {name!r}", file=path) from None
         shape = e.shape
-        if shape.unknown_rank:  # not written by TensorFlow's saver, but representable
-            dims = None
-        else:
-            dims = tuple([d.size for d in shape.dim])
-            if min(dims, default=0) < 0:  # -1: unknown size
-                dims = tuple([d if d >= 0 else None for d in dims])
+        if shape.unknown_rank:  # a saved tensor always has a concrete shape
+            raise ParseError(f"tensor {name!r} is stored with an unknown rank", file=path)
+        dims = tuple([d.size for d in shape.dim])
+        if min(dims, default=0) < 0:  # -1: unknown size
+            dims = tuple([d if d >= 0 else None for d in dims])
         entries[name] = CheckpointEntry(
             name=name, dtype=dtype_names.get(e.dtype, f"DT_UNKNOWN_{e.dtype}"), shape=dims,
             shard_id=e.shard_id, offset=e.offset, size=e.size, crc32c=e.crc32c,

@@ -310,8 +310,6 @@ def test_unknown_dims_dtypes_slices_and_binary_keys(tmp_path):
         (b"c", _entry(tf_graph_pb2.DT_FLOAT, (4, 4), 0, 0, slices=2)),
         (b"c\x00\xff", _entry(tf_graph_pb2.DT_FLOAT, (2, 4), 8, 32)),
         (b"d", _entry(77, (1,), 40, 4)),
-        (b"e", tf_bundle_pb2.BundleEntryProto(
-            dtype=tf_graph_pb2.DT_FLOAT, shape={"unknown_rank": True}).SerializeToString()),
     ])
     path = tmp_path / "odd.index"
     path.write_bytes(_table(items, per_block=2))
@@ -323,7 +321,6 @@ def test_unknown_dims_dtypes_slices_and_binary_keys(tmp_path):
     assert entries["c"].sliced and not entries["a"].sliced
     assert "c\x00\\xff" in entries  # bytes that are not UTF-8 come back escaped
     assert entries["d"].dtype == "DT_UNKNOWN_77"
-    assert entries["e"].shape is None and entries["e"].num_elements is None
 
 
 def test_snappy_block_is_reported_unsupported(tmp_path):
@@ -339,6 +336,13 @@ def test_unknown_compression_type(tmp_path):
 def test_missing_header(tmp_path):
     data = _table([(b"w", _entry(tf_graph_pb2.DT_FLOAT, (1,), 0, 4))])
     assert "no BundleHeaderProto" in _error(tmp_path, data)
+
+
+def test_unknown_rank_entry(tmp_path):
+    entry = tf_bundle_pb2.BundleEntryProto(dtype=tf_graph_pb2.DT_FLOAT,
+                                           shape={"unknown_rank": True})
+    data = _table([(b"", _header()), (b"w", entry.SerializeToString())])
+    assert "'w' is stored with an unknown rank" in _error(tmp_path, data)
 
 
 def test_corrupt_entry_proto(tmp_path):

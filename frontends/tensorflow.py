@@ -123,13 +123,19 @@ def _read_graph_def(path: str, data: bytes, warnings: List[str]):
 
 # ---------------------------------------------------------------- attribute decoding
 
+_DTYPE_NAMES: Dict[int, str] = {}
+
+
 def dtype_name(enum_value: int) -> str:
     """DT_FLOAT -> 'float32', DT_INT64_REF -> 'int64' (a ref is the same element type)."""
-    name = _pb().DataType.Name(enum_value) if enum_value in _pb().DataType.values() else "DT_?"
-    base = name[3:].lower()
-    if base.endswith("_ref"):
-        base = base[:-4]
-    return {"float": "float32", "double": "float64", "half": "float16"}.get(base, base)
+    if not _DTYPE_NAMES:
+        for name, number in _pb().DataType.items():
+            base = name[3:].lower()
+            if base.endswith("_ref"):
+                base = base[:-4]
+            _DTYPE_NAMES[number] = {"float": "float32", "double": "float64",
+                                    "half": "float16"}.get(base, base)
+    return _DTYPE_NAMES.get(enum_value, f"unknown dtype {enum_value}")
 
 
 def shape_of(proto) -> Shape:

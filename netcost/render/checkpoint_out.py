@@ -57,7 +57,7 @@ def render_checkpoint_markdown(report) -> str:
     return "\n".join(lines) + render_markdown(report.after)
 
 
-def render_checkpoint_json(report, indent: int = 2) -> str:
+def render_checkpoint_json(report, indent=None) -> str:
     data = {
         "schema_version": report_to_dict(report.after)["schema_version"],
         "checkpoint": {"prefix": report.prefix, "outputs": list(report.outputs),

@@ -101,5 +101,6 @@ def report_to_dict(report) -> dict:
     return data
 
 
-def render_json(report, indent: int = 2) -> str:
+def render_json(report, indent=None) -> str:
+    # Compact by default: json's C encoder runs only without indent (10x faster on big graphs).
     return json.dumps(report_to_dict(report), indent=indent) + "\n"

@@ -80,6 +80,7 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
     origin: Dict[str, str] = {}  # tensor -> node (or input) where its unknown dims come from
     overrides = dict(options.input_shapes)
 
+    warnings: List[str] = list(graph.warnings)
     produced = {t for node in graph.nodes for t in node.outputs}
     for name in graph.inputs:
         if name in produced:
@@ -111,6 +112,10 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
                              f"graph names or reads {len(node.outputs)}", file=graph.source,
                              layer=node.name)
         outputs = [Shape(s.dims) for s in result.outputs]
+        declared = node.attrs.get("_output_shapes")
+        if isinstance(declared, list) and len(declared) == len(outputs):
+            outputs = [_reconcile(node, i, inferred, stated, warnings, graph.source)
+                       for i, (inferred, stated) in enumerate(zip(outputs, declared))]
         out_dtypes = result.dtypes or [None] * len(outputs)
         out_values = result.values or [None] * len(outputs)
         default_dtype = ins[0].dtype if ins else "float32"
@@ -145,7 +150,30 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
 
     tensors = {name: Tensor(name, shapes[name], dtypes[name], values[name])
                for name, t in graph.tensors.items()}
-    return replace(graph, nodes=tuple(new_nodes), tensors=tensors)
+    return replace(graph, nodes=tuple(new_nodes), tensors=tensors, warnings=tuple(warnings))
+
+
+def _reconcile(node: Node, index: int, inferred: Shape, stated, warnings: List[str],
+               source: str) -> Shape:
+    """TF graphs may carry `_output_shapes`: they fill dims inference left unknown, and a
+    disagreement on a known dim is reported (the inferred shape is kept: it follows the
+    graph's own ops, the attr may be stale)."""
+    if not isinstance(stated, Shape) or stated.dims is None:
+        return inferred
+    if inferred.dims is None:
+        return stated
+    if len(inferred.dims) != len(stated.dims):
+        warnings.append(f"{source}: {node.name}: output {index} is inferred as {inferred} but "
+                        f"_output_shapes says {stated}")
+        return inferred
+    merged = []
+    for a, b in zip(inferred.dims, stated.dims):
+        if a is not None and b is not None and a != b:
+            warnings.append(f"{source}: {node.name}: output {index} is inferred as {inferred} "
+                            f"but _output_shapes says {stated}")
+            return inferred
+        merged.append(a if a is not None else b)
+    return Shape(tuple(merged))
 
 
 def _blob_name(tensor_name: str) -> str:

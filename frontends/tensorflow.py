@@ -56,8 +56,42 @@ def load(path: str, options: Options) -> Graph:
     if not data.strip():
         raise ParseError("empty file: no graph", file=path)
     warnings: List[str] = []
-    graph_def, kind, trainable = _read_graph_def(path, data, warnings)
-    return build_graph(graph_def, path, warnings, kind, trainable)
+    graph_def, kind, trainable, outputs = _read_graph_def(path, data, warnings, options)
+    from .tf_functions import inline_calls, keep_ancestors
+
+    node_defs = list(graph_def.node)
+    if outputs:  # a signature: only what its outputs need
+        node_defs = keep_ancestors(node_defs, outputs)
+    node_defs = inline_calls(node_defs, graph_def.library, path, warnings)
+    if outputs:
+        node_defs = keep_ancestors(node_defs, outputs)
+    return build_graph(node_defs, path, warnings, kind, trainable)
+
+
+def _saved_model_trainable(meta_graph) -> Tuple[str, ...]:
+    """TF2: trainable variables as the object graph records them. Its names are not unique
+    ("Variable" twice) while graph nodes are ("Variable", "Variable_1"): a node matches an
+    unused record of the same base name and shape."""
+    import re
+
+    names = list(_trainable_names(meta_graph))
+    records = [(obj.variable.name.split(":")[0], shape_of(obj.variable.shape),
+                obj.variable.trainable)
+               for obj in meta_graph.object_graph_def.nodes
+               if obj.WhichOneof("kind") == "variable"]
+    used = set()
+    for node in meta_graph.graph_def.node:
+        if node.op != "VarHandleOp":
+            continue
+        base = re.sub(r"_\d+$", "", node.name)
+        shape = shape_of(node.attr["shape"].shape)
+        for i, (name, record_shape, trainable) in enumerate(records):
+            if i not in used and name in (node.name, base) and record_shape == shape:
+                used.add(i)
+                if trainable:
+                    names.append(node.name)
+                break
+    return tuple(names)
 
 
 def _trainable_names(meta_graph) -> Tuple[str, ...]:
@@ -79,12 +113,15 @@ def _looks_binary(data: bytes) -> bool:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as e:
-        return e.start < len(head) - 4
+        # Only a character cut at the 4096-byte boundary is excused; a small binary GraphDef
+        # may well be valid UTF-8 but for its last bytes (a varint such as the versions field).
+        return len(data) <= len(head) or e.start < len(head) - 4
     return False
 
 
-def _read_graph_def(path: str, data: bytes, warnings: List[str]):
-    """The GraphDef inside whatever the file holds, and a word naming the container."""
+def _read_graph_def(path: str, data: bytes, warnings: List[str], options: Options):
+    """The GraphDef inside whatever the file holds, a word naming the container, the
+    trainable variables' node names and the outputs to keep (a signature's)."""
     pb, meta = _pb(), _meta_pb()
     name = os.path.basename(path).lower()
     if not _looks_binary(data):
@@ -94,23 +131,21 @@ def _read_graph_def(path: str, data: bytes, warnings: List[str]):
         message = meta.MetaGraphDef() if name.endswith(".meta") else pb.GraphDef()
         parse(text, message, path=path, warn=warnings.append)
         if isinstance(message, pb.GraphDef):
-            return message, "text GraphDef", ()
-        return message.graph_def, "text MetaGraphDef", _trainable_names(message)
+            return message, "text GraphDef", (), ()
+        return message.graph_def, "text MetaGraphDef", _trainable_names(message), ()
     from google.protobuf.message import DecodeError
 
     try:
         if name.endswith(".meta"):
             message = meta.MetaGraphDef.FromString(data)
-            return message.graph_def, "MetaGraphDef", _trainable_names(message)
+            return message.graph_def, "MetaGraphDef", _trainable_names(message), ()
         if name == "saved_model.pb" or name.endswith("saved_model.pb"):
+            from .tf_functions import choose_meta_graph, signature_outputs
+
             saved = meta.SavedModel.FromString(data)
-            if not len(saved.meta_graphs):
-                raise ParseError("SavedModel holds no meta graph", file=path)
-            if len(saved.meta_graphs) > 1:
-                warnings.append(f"{path}: SavedModel holds {len(saved.meta_graphs)} meta "
-                                "graphs; analyzing the first")
-            first = saved.meta_graphs[0]
-            return first.graph_def, "SavedModel", _trainable_names(first)
+            chosen = choose_meta_graph(saved, path, options.tag, warnings)
+            outputs = signature_outputs(chosen, path, options.signature)
+            return chosen.graph_def, "SavedModel", _saved_model_trainable(chosen), outputs
         graph_def = pb.GraphDef.FromString(data)
     except (DecodeError, RuntimeError, ValueError) as e:
         raise ParseError(f"not a valid TensorFlow protobuf ({e or 'truncated or corrupt'})",
@@ -118,7 +153,7 @@ def _read_graph_def(path: str, data: bytes, warnings: List[str]):
     if not len(graph_def.node):
         raise ParseError("binary file holds no TensorFlow graph nodes (not a GraphDef?)",
                          file=path)
-    return graph_def, "GraphDef", ()
+    return graph_def, "GraphDef", (), ()
 
 
 # ---------------------------------------------------------------- attribute decoding
@@ -232,7 +267,7 @@ def _output_count(node_def, attrs: Dict, max_port: int) -> int:
     elif op == "ShapeN":
         count = attrs.get("N", len(node_def.input))
     elif op == "IdentityN":
-        count = len(attrs.get("T") or [])
+        count = sum(1 for t in node_def.input if not t.startswith("^"))
     elif op == "RestoreV2":
         count = len(attrs.get("dtypes") or [])
     elif op in FIXED_OUTPUTS:
@@ -286,9 +321,9 @@ def _topological_order(node_defs, path: str) -> List[int]:
     return order
 
 
-def build_graph(graph_def, path: str, warnings: List[str], kind: str = "GraphDef",
+def build_graph(node_defs: Sequence, path: str, warnings: List[str], kind: str = "GraphDef",
                 trainable: Sequence[str] = ()) -> Graph:
-    node_defs = list(graph_def.node)
+    node_defs = list(node_defs)
     if not node_defs:
         raise ParseError("the graph has no nodes", file=path)
     max_port: Dict[str, int] = {}

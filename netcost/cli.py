@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", metavar="CAFFEMODEL",
                    help="Caffe weights: parameter shapes from its blobs, matched by layer name")
     p.add_argument("--batch", type=int, metavar="N", help="batch size for every input")
+    p.add_argument("--tag", help="SavedModel: the meta graph tag (when there are several)")
+    p.add_argument("--signature", help="SavedModel: the signature (default serving_default)")
     p.add_argument("--outputs", metavar="NODE,...",
                    help="TF: the inference outputs to freeze a checkpoint for (default: "
                         "detected and reported)")
@@ -168,7 +170,7 @@ def run(argv: Optional[List[str]] = None) -> int:
                           device=args.device, peak_flops=args.peak_flops,
                           bandwidth=args.bandwidth, scope_depth=args.depth,
                           outputs=tuple(o.strip() for o in args.outputs.split(","))
-                          if args.outputs else ())
+                          if args.outputs else (), tag=args.tag, signature=args.signature)
         columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
         from .checkpoint import build_checkpoint_report, is_checkpoint, load_checkpoint
 

@@ -23,6 +23,8 @@ class Options:
     bandwidth: Optional[str] = None  # custom roofline: memory bandwidth, e.g. "25.6G" (B/s)
     scope_depth: Optional[int] = None  # fold the scope tree below this depth
     outputs: Tuple[str, ...] = ()  # TF: inference outputs for freezing (else detected)
+    tag: Optional[str] = None  # SavedModel: the meta graph's tag, when it holds several
+    signature: Optional[str] = None  # SavedModel: the signature to analyze
 
 
 def parse_shape(text: str) -> Shape:

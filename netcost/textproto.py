@@ -18,15 +18,20 @@ from .errors import ParseError
 
 MAX_DEPTH = 100
 
+# Whitespace and comments are skipped by the same match that finds the next token, so the
+# scanner visits each token once (possessively: a comment is never split back into tokens);
+# line numbers are worked out only for messages.
 _TOKEN_RE = re.compile(
     r"""
-    (?P<ws>[ \t\r\f\v]+|\#[^\n]*)
-  | (?P<nl>\n)
-  | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<number>-?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fF]?))
-  | (?P<ident>-?[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<punct>[{}<>:\[\],;/.])
-  | (?P<bad>.)
+    (?:[ \t\r\n\f\v]+|\#[^\n]*)*+
+    (?:
+      (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+    | (?P<number>-?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fF]?))
+    | (?P<ident>-?[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<punct>[{}<>:\[\],;/.])
+    | (?P<bad>[^ \t\r\n\f\v])
+    | (?P<end>\Z)
+    )
     """,
     re.VERBOSE,
 )
@@ -50,62 +55,63 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a"
 
 
 class _Tokens:
-    """The token stream: kinds and texts with their line/column for error messages."""
+    """The token stream: kinds, texts and offsets (line/column computed for messages)."""
 
-    __slots__ = ("kinds", "texts", "lines", "cols", "pos", "path")
+    __slots__ = ("kinds", "texts", "starts", "pos", "path", "text", "count")
 
     def __init__(self, text: str, path: str):
-        self.kinds: List[str] = []
-        self.texts: List[str] = []
-        self.lines: List[int] = []
-        self.cols: List[int] = []
         self.path = path
-        line, line_start = 1, 0
+        self.text = text
+        kinds, texts, starts = [], [], []
+        # Every match starts where the last one ended (some alternative always matches), so
+        # the search never skips into the middle of a comment.
         for m in _TOKEN_RE.finditer(text):
             kind = m.lastgroup
-            if kind == "ws":
-                continue
-            if kind == "nl":
-                line += 1
-                line_start = m.end()
-                continue
-            col = m.start() - line_start + 1
+            if kind == "end":
+                break
+            start = m.start(kind)
             if kind == "bad":
-                raise ParseError(f"line {line} col {col}: unexpected character {m.group()!r}",
-                                 file=path)
-            self.kinds.append(kind)
-            self.texts.append(m.group())
-            self.lines.append(line)
-            self.cols.append(col)
+                line, col = _line_col(text, start)
+                raise ParseError(f"line {line} col {col}: unexpected character "
+                                 f"{m.group(kind)!r}", file=path)
+            kinds.append(kind)
+            texts.append(m.group(kind))
+            starts.append(start)
+        self.kinds, self.texts, self.starts = kinds, texts, starts
+        self.count = len(kinds)
         self.pos = 0
 
+    def line_of(self, index: int) -> int:
+        return _line_col(self.text, self.starts[index])[0]
+
     def where(self) -> str:
-        if self.pos < len(self.kinds):
-            return f"line {self.lines[self.pos]} col {self.cols[self.pos]}"
+        if self.pos < self.count:
+            line, col = _line_col(self.text, self.starts[self.pos])
+            return f"line {line} col {col}"
         return "end of file"
 
     def error(self, message: str) -> ParseError:
         return ParseError(f"{self.where()}: {message}", file=self.path)
 
     def at_end(self) -> bool:
-        return self.pos >= len(self.kinds)
+        return self.pos >= self.count
 
     def peek(self) -> Optional[str]:
-        return self.texts[self.pos] if self.pos < len(self.texts) else None
+        return self.texts[self.pos] if self.pos < self.count else None
 
     def peek_kind(self) -> Optional[str]:
-        return self.kinds[self.pos] if self.pos < len(self.kinds) else None
+        return self.kinds[self.pos] if self.pos < self.count else None
 
     def take(self) -> Tuple[str, str]:
-        if self.pos >= len(self.kinds):
-            raise self.error("unexpected end of file")
         i = self.pos
-        self.pos += 1
+        if i >= self.count:
+            raise self.error("unexpected end of file")
+        self.pos = i + 1
         return self.kinds[i], self.texts[i]
 
     def accept(self, punct: str) -> bool:
-        if self.pos < len(self.texts) and self.texts[self.pos] == punct and \
-                self.kinds[self.pos] == "punct":
+        # Only punctuation tokens can equal these one-character texts.
+        if self.pos < self.count and self.texts[self.pos] == punct:
             self.pos += 1
             return True
         return False
@@ -115,6 +121,11 @@ class _Tokens:
             found = self.peek()
             raise self.error(f"expected '{punct}', found " +
                              ("end of file" if found is None else repr(found)))
+
+
+def _line_col(text: str, offset: int) -> Tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def parse(text: str, message, *, path: str = "<text>",
@@ -158,7 +169,7 @@ class _Reader:
                 raise t.error(f"expected a field name, found {name!r}")
             field = descriptor.fields_by_name.get(name)
             if field is None:
-                self.warn(f"{t.path}: line {t.lines[t.pos - 1]}: unknown field '{name}' in "
+                self.warn(f"{t.path}: line {t.line_of(t.pos - 1)}: unknown field '{name}' in "
                           f"{descriptor.full_name} (ignored)")
                 self.skip_value(depth)
             else:

@@ -178,6 +178,12 @@ class Report:
 
         return render_markdown(self, columns)
 
+    def to_html(self) -> str:
+        """One self-contained HTML page (graph, table, breakdowns, charts; no requests)."""
+        from .render.html import render_html
+
+        return render_html(self)
+
 
 def _row(graph: Graph, node: Node, cost: NodeCost, roofline) -> LayerRow:
     learnable = [p.shape for p in node.params if p.learnable]

@@ -8,7 +8,7 @@ import argparse
 import os
 import sys
 import tempfile
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from .version import __version__
 
@@ -35,10 +35,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Static analysis of a neural network definition: every layer's input and "
                     "output shapes and parameter counts, without running any framework.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("file", nargs="?",
+    p.add_argument("file", nargs="*",
                    help="network file: Caffe .prototxt (V0, V1, V2) or .caffemodel; TensorFlow "
                         ".pb/.pbtxt GraphDef, saved_model.pb, or a TF1 checkpoint "
-                        "(model.ckpt.meta or the model.ckpt prefix)")
+                        "(model.ckpt.meta or the model.ckpt prefix). Several files or "
+                        "folders: each is analyzed (with -o DIR, one report per file)")
+    p.add_argument("-j", "--jobs", type=int, metavar="N",
+                   help="analyze several files in N processes")
     p.add_argument("-o", "--output", metavar="PATH",
                    help="write the report to PATH ('-' for stdout); format from its extension")
     p.add_argument("-f", "--format", choices=("table", "json", "csv", "md", "html"),
@@ -107,6 +110,9 @@ def write_atomically(path: str, text: str) -> None:
     """Write to a temporary file beside `path`, then rename: never a partial output."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".netcost-", dir=directory)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
@@ -136,13 +142,85 @@ def _open_in_browser(path: str) -> None:
         print(f"netcost: no web browser to open; the report is {path}", file=sys.stderr)
 
 
-def run(argv: Optional[List[str]] = None) -> int:
-    args = _parser().parse_args(argv)
+NETWORK_SUFFIXES = (".prototxt", ".caffemodel", ".pb", ".pbtxt", ".meta")
+
+
+def _list_networks(paths: List[str]) -> List[str]:
+    """The files to analyze: files as given, directories searched for network files (sorted;
+    a checkpoint's .index/.data files are reached through its .meta)."""
+    found: List[str] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            found.append(path)
+            continue
+        for folder, dirs, files in os.walk(path):
+            dirs.sort()
+            for name in sorted(files):
+                if name.lower().endswith(NETWORK_SUFFIXES):
+                    found.append(os.path.join(folder, name))
+    return found
+
+
+def _options(args):
     from .errors import NetcostError
-    from .loader import load_graph
     from .options import Options, parse_input_option
+
+    if args.batch is not None and args.batch <= 0:
+        raise NetcostError(f"--batch must be positive, got {args.batch}")
+    if args.depth is not None and args.depth <= 0:
+        raise NetcostError(f"--depth must be positive, got {args.depth}")
+    inputs = dict(parse_input_option(text) for text in args.input)
+    return Options(phase=args.phase, stages=tuple(args.stage), level=args.level,
+                   input_shapes=inputs, batch=args.batch, weights=args.weights,
+                   convention=args.convention, precision=args.precision,
+                   device=args.device, peak_flops=args.peak_flops,
+                   bandwidth=args.bandwidth, scope_depth=args.depth,
+                   outputs=tuple(o.strip() for o in args.outputs.split(","))
+                   if args.outputs else (), tag=args.tag, signature=args.signature)
+
+
+def analyze_file(path: str, options, fmt: str, columns=None):
+    """Analyze one file and render it: (report, text). Raises NetcostError on bad input."""
+    from .checkpoint import build_checkpoint_report, is_checkpoint, load_checkpoint
+    from .loader import load_graph
     from .report import build_report
 
+    if is_checkpoint(path):
+        report = build_checkpoint_report(load_checkpoint(path, options), options)
+    else:
+        report = build_report(load_graph(path, options), options)
+    if fmt == "json":
+        text = report.to_json()
+    elif fmt == "csv":
+        text = report.to_csv()
+    elif fmt == "md":
+        text = report.to_markdown()
+    elif fmt == "html":
+        from .render.html import render_html
+
+        text = render_html(report)  # a Report, or a checkpoint's before/after pair
+    else:
+        text = report.to_table(columns)
+    return report, text
+
+
+def _failure(error: BaseException, path: str) -> Tuple[str, int]:
+    """The one line to print for an exception, and the exit status it means."""
+    from .errors import NetcostError
+
+    if isinstance(error, NetcostError):
+        return f"netcost: error: {error}", 2
+    if isinstance(error, OSError):
+        return f"netcost: error: {error.filename or path}: {error.strerror}", 2
+    if isinstance(error, RecursionError):
+        return f"netcost: error: {path}: structure nested too deeply", 2
+    # A bug in netcost: still one line, never a traceback.
+    return (f"netcost: internal error: {path}: {type(error).__name__}: {error} "
+            "(please report this)", 1)
+
+
+def run(argv: Optional[List[str]] = None) -> int:
+    args = _parser().parse_args(argv)
     if args.list_devices:
         from .roofline import DEVICES
         from .render.units import human_rate
@@ -154,42 +232,21 @@ def run(argv: Optional[List[str]] = None) -> int:
         return 0
     if not args.file:
         _parser().error("the following arguments are required: file")
+    if args.jobs is not None and args.jobs <= 0:
+        _parser().error("--jobs must be positive")
+    if len(args.file) > 1 or os.path.isdir(args.file[0]):
+        return _run_many(args)
+    path = args.file[0]
     try:
-        if args.batch is not None and args.batch <= 0:
-            raise NetcostError(f"--batch must be positive, got {args.batch}")
+        from .errors import NetcostError
+
         fmt = _format_of(args)
         if args.open and (fmt != "html" or args.output == "-"):
             raise NetcostError("--open shows the HTML report written to a file: use "
                                "-o report.html (or no -o at all)")
-        inputs = dict(parse_input_option(text) for text in args.input)
-        if args.depth is not None and args.depth <= 0:
-            raise NetcostError(f"--depth must be positive, got {args.depth}")
-        options = Options(phase=args.phase, stages=tuple(args.stage), level=args.level,
-                          input_shapes=inputs, batch=args.batch, weights=args.weights,
-                          convention=args.convention, precision=args.precision,
-                          device=args.device, peak_flops=args.peak_flops,
-                          bandwidth=args.bandwidth, scope_depth=args.depth,
-                          outputs=tuple(o.strip() for o in args.outputs.split(","))
-                          if args.outputs else (), tag=args.tag, signature=args.signature)
+        options = _options(args)
         columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
-        from .checkpoint import build_checkpoint_report, is_checkpoint, load_checkpoint
-
-        if is_checkpoint(args.file):
-            report = build_checkpoint_report(load_checkpoint(args.file, options), options)
-        else:
-            report = build_report(load_graph(args.file, options), options)
-        if fmt == "json":
-            text = report.to_json()
-        elif fmt == "csv":
-            text = report.to_csv()
-        elif fmt == "md":
-            text = report.to_markdown()
-        elif fmt == "html":
-            from .render.html import render_html
-
-            text = render_html(report)  # a Report, or a checkpoint's before/after pair
-        else:
-            text = report.to_table(columns)
+        report, text = analyze_file(path, options, fmt, columns)
         if not args.quiet:
             for warning in report.warnings:
                 print(f"netcost: warning: {warning}", file=sys.stderr)
@@ -199,7 +256,7 @@ def run(argv: Optional[List[str]] = None) -> int:
             write_atomically(args.netron_metrics, render_netron_metrics(report))
         output = args.output
         if args.open and not output:
-            output = _temporary_page(args.file)
+            output = _temporary_page(path)
         if output and output != "-":
             write_atomically(output, text)
         else:
@@ -207,19 +264,96 @@ def run(argv: Optional[List[str]] = None) -> int:
         if args.open:
             _open_in_browser(output)
         return 0
-    except NetcostError as e:
-        print(f"netcost: error: {e}", file=sys.stderr)
+    except Exception as e:  # noqa: BLE001 - every failure becomes one line and a status
+        message, status = _failure(e, path)
+        print(message, file=sys.stderr)
+        return status
+
+
+def _batch_job(job):
+    """One file of a batch, in a worker process: (path, text, warnings, failure, status)."""
+    path, options, fmt, columns = job
+    try:
+        report, text = analyze_file(path, options, fmt, columns)
+        return path, text, tuple(report.warnings), None, 0
+    except Exception as e:  # noqa: BLE001
+        message, status = _failure(e, path)
+        return path, None, (), message, status
+
+
+_EXTENSIONS = {"json": ".json", "csv": ".csv", "md": ".md", "html": ".html", "table": ".txt"}
+
+
+def _run_many(args) -> int:
+    """Several files or folders: each analyzed, a failure does not stop the rest; with -o DIR
+    each report is written there; a summary line; exit status 0, 2 (bad input) or 1."""
+    try:
+        options = _options(args)
+        fmt = args.format or "table"
+        if args.open or args.netron_metrics:
+            raise ValueError("--open and --netron-metrics take a single file")
+    except Exception as e:  # noqa: BLE001
+        print(_failure(e, args.file[0])[0], file=sys.stderr)
         return 2
-    except OSError as e:
-        print(f"netcost: error: {e.filename or args.file}: {e.strerror}", file=sys.stderr)
+    paths = _list_networks(args.file)
+    if not paths:
+        print(f"netcost: error: {', '.join(args.file)}: no network files found (looked for "
+              f"{', '.join(NETWORK_SUFFIXES)})", file=sys.stderr)
         return 2
-    except RecursionError:
-        print(f"netcost: error: {args.file}: structure nested too deeply", file=sys.stderr)
-        return 2
-    except Exception as e:  # a bug in netcost: still one line, never a traceback
-        print(f"netcost: internal error: {args.file}: {type(e).__name__}: {e} "
-              "(please report this)", file=sys.stderr)
-        return 3
+    out_dir = args.output if args.output and args.output != "-" else None
+    if out_dir:
+        os.makedirs(out_dir, exist_ok=True)
+    columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
+    jobs = [(path, options, fmt, columns) for path in paths]
+    if args.jobs and args.jobs > 1 and len(jobs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=args.jobs)
+        results = pool.map(_batch_job, jobs)
+    else:
+        pool = None
+        results = map(_batch_job, jobs)
+    progress = sys.stderr.isatty()
+    failed = internal = 0
+    names_used = set()
+    for done, (path, text, warnings, failure, status) in enumerate(results, start=1):
+        if progress:
+            sys.stderr.write(f"\r\033[K[{done}/{len(jobs)}] {path}")
+            sys.stderr.flush()
+        if failure:
+            failed += 1
+            internal += status == 1
+            print(("\r\033[K" if progress else "") + failure, file=sys.stderr)
+            continue
+        if not args.quiet:
+            for warning in warnings:
+                print(f"netcost: warning: {warning}", file=sys.stderr)
+        if out_dir:
+            write_atomically(_report_path(out_dir, path, fmt, names_used), text)
+        else:
+            if fmt == "table":
+                sys.stdout.write(f"== {path}\n")
+            sys.stdout.write(text)
+    if pool is not None:
+        pool.shutdown()
+    if progress:
+        sys.stderr.write("\r\033[K")
+    print(f"netcost: {len(jobs)} file(s): {len(jobs) - failed} analyzed, {failed} failed",
+          file=sys.stderr)
+    if internal:
+        return 1
+    return 2 if failed else 0
+
+
+def _report_path(out_dir: str, source: str, fmt: str, used: set) -> str:
+    stem = os.path.basename(source.rstrip("/\\"))
+    name = stem + _EXTENSIONS[fmt]
+    count = 1
+    while name in used:  # two folders may hold files of the same name
+        count += 1
+        name = f"{stem}.{count}{_EXTENSIONS[fmt]}"
+    used.add(name)
+    return os.path.join(out_dir, name)
 
 
 def main() -> None:

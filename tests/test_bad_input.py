@@ -113,9 +113,9 @@ def test_errors_in_a_layer_name_the_layer(tmp_path, case_id, layer):
 
 @pytest.mark.parametrize("args, expected", [
     (["/nonexistent/net.prototxt"], "no such file"),
-    (["."], "is a directory"),
+    (["{empty}"], "no network files found"),
 ])
-def test_bad_paths(args, expected):
-    result = run_cli(*args)
+def test_bad_paths(tmp_path, args, expected):
+    result = run_cli(*[a.format(empty=tmp_path) for a in args])
     assert result.returncode == 2 and expected in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

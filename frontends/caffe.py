@@ -105,12 +105,23 @@ class _Layer:
     exclude: list = field(default_factory=list)
     blobs: list = field(default_factory=list)
 
+    def __post_init__(self):
+        self.name, self.type = _text(self.name), _text(self.type)
+        self.bottoms = [_text(b) for b in self.bottoms]
+        self.tops = [_text(t) for t in self.tops]
+
+
+def _text(value) -> str:
+    """A proto2 string field holding invalid UTF-8 comes back as bytes from binary files."""
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+
 
 def load(path: str, options: Options) -> Graph:
-    with open(path, "rb") as f:
-        data = f.read()
+    from .wire import mapped
+
     warnings: List[str] = []
-    net, order = _parse_net(path, data, warnings)
+    with mapped(path) as data:  # a binary caffemodel is walked on the mapping, blobs unread
+        net, order = _parse_net(path, data, warnings)
     layers = _layers_in_file_order(net, order, path)
     layers = _select_layers(net, layers, options, path, warnings)
     if options.weights:
@@ -121,12 +132,13 @@ def load(path: str, options: Options) -> Graph:
 def _attach_weights(layers: List[_Layer], weights_path: str, warnings: List[str]) -> None:
     """Take each layer's blobs from a .caffemodel, matched by layer name as Caffe's
     CopyTrainedLayersFrom does; their shapes then give the parameter counts."""
+    from .wire import mapped
+
     try:
-        with open(weights_path, "rb") as f:
-            data = f.read()
+        with mapped(weights_path) as data:
+            weights_net, order = _parse_net(weights_path, data, warnings)
     except OSError as e:
         raise ParseError(f"cannot read weights: {e.strerror}", file=weights_path) from None
-    weights_net, order = _parse_net(weights_path, data, warnings)
     stored = {layer.name: layer.blobs
               for layer in _layers_in_file_order(weights_net, order, weights_path)
               if layer.blobs}
@@ -143,15 +155,21 @@ def _attach_weights(layers: List[_Layer], weights_path: str, warnings: List[str]
 
 
 def _parse_net(path: str, data: bytes, warnings: List[str]):
+    from .wire import is_blank, strip_payloads
+
     pb = _pb()
     net = pb.NetParameter()
-    if not data.strip():
+    if is_blank(data):
         raise ParseError("empty file: no network definition", file=path)
     if _looks_binary(data):
         from google.protobuf.message import DecodeError
 
         try:
-            net.ParseFromString(data)
+            # Blob data left out: the parameter counts come from the blob shapes.
+            net.ParseFromString(strip_payloads(data, "NetParameter", path=path))
+        except ParseError as e:
+            raise ParseError(f"not a text prototxt and not a valid binary caffemodel "
+                             f"({e.message})", file=path) from None
         except (DecodeError, RuntimeError, ValueError) as e:
             raise ParseError(f"not a text prototxt and not a valid binary caffemodel "
                              f"({e or 'truncated or corrupt protobuf'})", file=path) from None
@@ -159,7 +177,7 @@ def _parse_net(path: str, data: bytes, warnings: List[str]):
             raise ParseError("binary file holds no Caffe layers (not a caffemodel?)", file=path)
         return net, None
     try:
-        text = data.decode("utf-8")
+        text = bytes(data).decode("utf-8")
     except UnicodeDecodeError as e:
         raise ParseError(f"text is not valid UTF-8 at byte {e.start}", file=path) from None
     from ..textproto import parse
@@ -430,7 +448,7 @@ def message_to_dict(message) -> Dict[str, object]:
         elif fd.enum_type is not None:
             out[fd.name] = fd.enum_type.values_by_number[value].name
         else:
-            out[fd.name] = value
+            out[fd.name] = _text(value) if fd.type == fd.TYPE_STRING else value
     return out
 
 
@@ -512,7 +530,7 @@ def _build_graph(net, layers: List[_Layer], path: str, warnings: List[str]) -> G
                           outputs=tuple(outputs), params=params, in_place=in_place))
 
     outputs = tuple(t for t in latest.values() if t not in consumed and t in tensors)
-    net_name = net.name or os.path.splitext(os.path.basename(path))[0]
+    net_name = _text(net.name) or os.path.splitext(os.path.basename(path))[0]
     return Graph(name=net_name, framework="caffe", nodes=tuple(nodes), tensors=tensors,
                  inputs=tuple(graph_inputs), outputs=outputs, source=path,
                  warnings=tuple(warnings))
@@ -520,7 +538,7 @@ def _build_graph(net, layers: List[_Layer], path: str, warnings: List[str]) -> G
 
 def _net_inputs(net, path: str) -> List[Tuple[str, Shape]]:
     """Net-level inputs: `input` with `input_shape` (one per input) or `input_dim` (4 each)."""
-    names = list(net.input)
+    names = [_text(name) for name in net.input]
     if not names:
         if len(net.input_shape) or len(net.input_dim):
             raise ParseError("input_shape/input_dim given without any `input` name", file=path)

@@ -25,6 +25,11 @@ FIXED_OUTPUTS = {
     "Switch": 2, "RefSwitch": 2, "Merge": 2, "RefMerge": 2, "TopKV2": 2, "TopK": 2,
     "MaxPoolWithArgmax": 2, "Unique": 2, "NoOp": 0, "SaveV2": 0, "Save": 0,
     "AssignVariableOp": 0, "Assert": 0, "MergeV2Checkpoints": 0, "ControlTrigger": 0,
+    "BroadcastGradientArgs": 2, "SoftmaxCrossEntropyWithLogits": 2,
+    "SparseSoftmaxCrossEntropyWithLogits": 2, "FusedBatchNormGrad": 5,
+    "FusedBatchNormGradV2": 5, "FusedBatchNormGradV3": 5, "UniqueWithCounts": 3,
+    "AssignAddVariableOp": 0, "AssignSubVariableOp": 0, "TensorListPopBack": 2,
+    "ListDiff": 2,
 }
 
 
@@ -51,12 +56,13 @@ def match(path: str, head: bytes) -> bool:
 # ---------------------------------------------------------------- reading the file
 
 def load(path: str, options: Options) -> Graph:
-    with open(path, "rb") as f:
-        data = f.read()
-    if not data.strip():
-        raise ParseError("empty file: no graph", file=path)
+    from .wire import is_blank, mapped
+
     warnings: List[str] = []
-    graph_def, kind, trainable, outputs = _read_graph_def(path, data, warnings, options)
+    with mapped(path) as data:  # binary files are walked on the mapping, weights unread
+        if is_blank(data):
+            raise ParseError("empty file: no graph", file=path)
+        graph_def, kind, trainable, outputs = _read_graph_def(path, data, warnings, options)
     from .tf_functions import inline_calls, keep_ancestors
 
     node_defs = list(graph_def.node)
@@ -127,7 +133,10 @@ def _read_graph_def(path: str, data: bytes, warnings: List[str], options: Option
     if not _looks_binary(data):
         from ..textproto import parse
 
-        text = data.decode("utf-8")
+        try:
+            text = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ParseError(f"text is not valid UTF-8 at byte {e.start}", file=path) from None
         message = meta.MetaGraphDef() if name.endswith(".meta") else pb.GraphDef()
         parse(text, message, path=path, warn=warnings.append)
         if isinstance(message, pb.GraphDef):
@@ -135,18 +144,28 @@ def _read_graph_def(path: str, data: bytes, warnings: List[str], options: Option
         return message.graph_def, "text MetaGraphDef", _trainable_names(message), ()
     from google.protobuf.message import DecodeError
 
+    from .wire import strip_payloads
+
+    def stripped(kind: str) -> bytes:
+        # Tensor payloads (weights) left out: shapes and dtypes are all the analysis needs.
+        try:
+            return strip_payloads(data, kind, path=path)
+        except ParseError as e:
+            raise ParseError(f"not a valid TensorFlow protobuf ({e.message})",
+                             file=path) from None
+
     try:
         if name.endswith(".meta"):
-            message = meta.MetaGraphDef.FromString(data)
+            message = meta.MetaGraphDef.FromString(stripped("MetaGraphDef"))
             return message.graph_def, "MetaGraphDef", _trainable_names(message), ()
         if name == "saved_model.pb" or name.endswith("saved_model.pb"):
             from .tf_functions import choose_meta_graph, signature_outputs
 
-            saved = meta.SavedModel.FromString(data)
+            saved = meta.SavedModel.FromString(stripped("SavedModel"))
             chosen = choose_meta_graph(saved, path, options.tag, warnings)
             outputs = signature_outputs(chosen, path, options.signature)
             return chosen.graph_def, "SavedModel", _saved_model_trainable(chosen), outputs
-        graph_def = pb.GraphDef.FromString(data)
+        graph_def = pb.GraphDef.FromString(stripped("GraphDef"))
     except (DecodeError, RuntimeError, ValueError) as e:
         raise ParseError(f"not a valid TensorFlow protobuf ({e or 'truncated or corrupt'})",
                          file=path) from None
@@ -181,10 +200,12 @@ def shape_of(proto) -> Shape:
 
 _INT_FORMATS = {"int32": "i", "int64": "q", "int16": "h", "int8": "b", "uint8": "B",
                 "uint16": "H", "uint32": "I", "uint64": "Q", "bool": "?"}
+_FLOAT_FORMATS = {"float32": "f", "float64": "d"}
 
 
 def tensor_facts(proto) -> TensorFacts:
-    """Shape and dtype of a TensorProto; values only for small integer/bool tensors."""
+    """Shape and dtype of a TensorProto; values only for small integer/bool tensors and
+    floating scalars."""
     dtype = dtype_name(proto.dtype)
     shape = shape_of(proto.tensor_shape)
     value = None
@@ -204,8 +225,18 @@ def tensor_facts(proto) -> TensorFacts:
             elif listed:
                 # A short list repeats its last value (TensorProto's fill rule).
                 value = tuple(listed[:count]) + (listed[-1],) * (count - len(listed))
+            else:
+                value = (0,) * count  # no values at all: every element is zero
         if value is not None and dtype == "bool":
             value = tuple(bool(v) for v in value)
+    elif dtype in _FLOAT_FORMATS and count == 1:
+        # A floating scalar (tf.range's bounds, a scale): TF's shape functions may read it.
+        if proto.tensor_content:
+            if len(proto.tensor_content) == struct.calcsize(_FLOAT_FORMATS[dtype]):
+                value = struct.unpack(f"<{_FLOAT_FORMATS[dtype]}", proto.tensor_content)
+        else:
+            listed = list(proto.float_val if dtype == "float32" else proto.double_val)
+            value = (float(listed[0]) if listed else 0.0,)
     return TensorFacts(shape.dims, dtype, value)
 
 
@@ -264,7 +295,7 @@ def _output_count(node_def, attrs: Dict, max_port: int) -> int:
         count = attrs.get("num_split", 1)
     elif op == "Unpack":
         count = attrs.get("num", 1)
-    elif op == "ShapeN":
+    elif op in ("ShapeN", "ConcatOffset"):
         count = attrs.get("N", len(node_def.input))
     elif op == "IdentityN":
         count = sum(1 for t in node_def.input if not t.startswith("^"))
@@ -272,6 +303,8 @@ def _output_count(node_def, attrs: Dict, max_port: int) -> int:
         count = len(attrs.get("dtypes") or [])
     elif op in FIXED_OUTPUTS:
         count = FIXED_OUTPUTS[op]
+    elif op.startswith(("ResourceApply", "ResourceSparseApply")):
+        count = 0  # optimizer updates of resource variables output nothing
     elif isinstance(shapes, list):
         count = len(shapes)
     else:

@@ -153,13 +153,21 @@ PROFILER_FORMULAS = {
     "AddN": _add_n, "MatMul": _matmul, "BatchMatMul": _batch_matmul,
     "BatchMatMulV2": _batch_matmul, "BatchMatMulV3": _batch_matmul,
     "Conv2D": _conv2d, "Conv3D": _conv3d, "DepthwiseConv2dNative": _depthwise,
-    "Dilation2D": _depthwise, "BiasAdd": _bias_add, "BiasAddV1": _bias_add,
+    "Dilation2D": _depthwise, "BiasAdd": _bias_add,
 }
 
 
-def _profiler_rule(formula):
+# tf.profiler's convolutions (nn_ops.py) also assert that the input's shape is fully defined,
+# though their formula does not read it: an input of unknown channels with a known output
+# counts 0 there.
+PROFILER_NEEDS_INPUT = {"Conv2D", "Conv3D", "DepthwiseConv2dNative", "Dilation2D"}
+
+
+def _profiler_rule(formula, needs_input: bool = False):
     def rule(ctx: CostContext):
         try:
+            if needs_input:
+                _in(ctx, 0)
             return {"flops": int(formula(ctx))}
         except _Incomplete:
             return {"flops": 0}  # tf.profiler: "no flops stats due to incomplete shapes"
@@ -180,7 +188,7 @@ class _ProfilerRegistry(CostRegistry):
 
 TF_PROFILER_TF = _ProfilerRegistry("tf-profiler (tensorflow)")
 for _op, _formula in PROFILER_FORMULAS.items():
-    TF_PROFILER_TF.register(_op)(_profiler_rule(_formula))
+    TF_PROFILER_TF.register(_op)(_profiler_rule(_formula, _op in PROFILER_NEEDS_INPUT))
 
 
 def incomplete_for_profiler(ctx: CostContext) -> bool:
@@ -189,6 +197,8 @@ def incomplete_for_profiler(ctx: CostContext) -> bool:
     if formula is None:
         return False
     try:
+        if ctx.node.op in PROFILER_NEEDS_INPUT:
+            _in(ctx, 0)
         formula(ctx)
     except _Incomplete:
         return True

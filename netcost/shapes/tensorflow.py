@@ -5,9 +5,19 @@ Rules also carry small constant integer values (shapes, axes, paddings) through 
 that shape arithmetic such as Shape -> StridedSlice -> Pack -> Reshape resolves statically.
 Attrs are the node's AttrValues decoded by the frontend: ints, floats, strings, dtype names
 ("float32"), Shape for shape attrs, TensorFacts for tensor attrs, lists of those.
+
+Values follow TF's two ways of knowing a tensor while it builds a graph. A plain tuple is a
+constant TF's EvaluateConstantTensor finds (common_runtime/eval_const_tensor.cc): the whole
+subgraph behind it is constant, or it is tf.shape/tf.size/tf.rank of a fully known shape, or
+tf.shape(x)[i] / tf.unstack(tf.shape(x))[i] of a known dim i. A PartialValue is a shape tensor as
+ShapeRefiner::ConstantPartialShape sees it, None for an unknown entry: Shape of a partly known
+shape, carried on only by Cast, Pack (of scalars), ConcatV2 and StridedSlice (a 1-D slice), to
+the ops that read a tensor as a shape (Reshape, Fill, BroadcastTo, the convolution and pool
+gradients, random ops). Every other rule sees a PartialValue as unknown.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import List, Optional, Sequence, Tuple
 
 from ..errors import ShapeError
@@ -15,7 +25,41 @@ from ..ir import Dim, Node, Shape, TensorFacts
 from .engine import ShapeRegistry, ShapeResult
 
 TF_SHAPES = ShapeRegistry("tensorflow", input_ops=("Placeholder", "PlaceholderV2"), min_dim=0)
-register = TF_SHAPES.register
+
+
+class PartialValue(tuple):
+    """A shape tensor known only as a partial shape (entries may be None): not a constant."""
+
+
+class ShapeValue(PartialValue):
+    """The output of Shape on a partly known shape: its known entries are constants when
+    picked one by one (tf.shape(x)[i], tf.unstack(tf.shape(x))[i])."""
+
+
+def _is_partial(value) -> bool:
+    return isinstance(value, PartialValue)
+
+
+def _whole_values(rule):
+    """The rule sees partial values as unknown: TF evaluates such an input only when the whole
+    subgraph behind it is constant."""
+
+    def wrapped(node, ins):
+        if any(isinstance(f.value, PartialValue) for f in ins):
+            ins = [_whole(f) for f in ins]
+        return rule(node, ins)
+
+    return wrapped
+
+
+def register(*ops: str, partial: bool = False):
+    """TF_SHAPES.register; partial=True: the rule handles partial values itself."""
+
+    def add(rule):
+        TF_SHAPES.register(*ops)(rule if partial else _whole_values(rule))
+        return rule
+
+    return add
 
 UNKNOWN = Shape.unknown()
 MAX_VALUE_ELEMENTS = 1024  # values beyond this size are not tracked (they are data, not shapes)
@@ -84,10 +128,43 @@ def _value_of_shape(shape: Shape) -> Optional[tuple]:
     return tuple(shape.dims) if shape.is_known else None
 
 
+def _shape_value(shape: Shape) -> Optional[tuple]:
+    """Value of Shape: a constant when the shape is fully known, else a ShapeValue."""
+    if shape.is_known:
+        return tuple(shape.dims)
+    return _partial_value(shape.dims, ShapeValue)
+
+
+def _with_rank(facts: TensorFacts, rank: int) -> TensorFacts:
+    """TF's WithRank: an input of unknown rank is taken as `rank` unknown dims."""
+    return replace(facts, dims=(None,) * rank) if facts.dims is None else facts
+
+
+def _whole(facts: TensorFacts) -> TensorFacts:
+    """facts with a partial value seen as unknown."""
+    return replace(facts, value=None) if _is_partial(facts.value) else facts
+
+
+def _full(value) -> Optional[tuple]:
+    """value when it is a constant, else None."""
+    return None if _is_partial(value) else value
+
+
+def _partial_value(values, kind=PartialValue) -> Optional[tuple]:
+    """A PartialValue (or a plain constant tuple when kind is tuple); None when nothing of it
+    is known."""
+    if values is None:
+        return None
+    values = tuple(values)
+    if values and all(v is None for v in values):
+        return None
+    return values if kind is tuple else kind(values)
+
+
 def _shape_from_value(facts: TensorFacts) -> Shape:
     """A 1-D int tensor used as a shape: known values, else known rank only."""
     if facts.value is not None:
-        return Shape(tuple(None if v < 0 else int(v) for v in facts.value))
+        return Shape(tuple(None if v is None or v < 0 else int(v) for v in facts.value))
     if facts.dims is not None and len(facts.dims) == 1 and facts.dims[0] is not None:
         return Shape((None,) * facts.dims[0])
     return UNKNOWN
@@ -96,11 +173,11 @@ def _shape_from_value(facts: TensorFacts) -> Shape:
 def _small(value: Optional[Sequence]) -> Optional[tuple]:
     if value is None or len(value) > MAX_VALUE_ELEMENTS:
         return None
-    return tuple(value)
+    return value if isinstance(value, tuple) else tuple(value)
 
 
 def _scalar(facts: TensorFacts) -> Optional[int]:
-    if facts.value is None or len(facts.value) != 1:
+    if facts.value is None or len(facts.value) != 1 or facts.value[0] is None:
         return None
     return int(facts.value[0])
 
@@ -189,8 +266,8 @@ def read_variable(node, ins):
 
 PASSTHROUGH = (
     "Identity", "StopGradient", "Snapshot", "PreventGradient", "CheckNumerics",
-    "EnsureShape", "Enter", "RefEnter", "Exit", "RefExit", "NextIteration",
-    "RefNextIteration", "LoopCond", "RefIdentity", "DebugIdentity", "Print",
+    "Exit", "RefExit", "NextIteration", "RefNextIteration", "RefIdentity", "DebugIdentity",
+    "Print",
 )
 
 
@@ -198,6 +275,46 @@ PASSTHROUGH = (
 def passthrough(node, ins):
     x = ins[0]
     return _out([x.shape] * _n_out(node), [x.dtype] * _n_out(node), [x.value] * _n_out(node))
+
+
+def _is_handle(value) -> bool:
+    """A resource/variant handle's value: what it holds (a variable's or list element's
+    Shape), TF's handle data."""
+    return bool(value) and isinstance(value[0], Shape)
+
+
+@register("Enter", "RefEnter")
+def enter(node, ins):
+    # TF: a loop's Enter has an unknown shape unless it enters a loop constant; handle data
+    # passes either way.
+    x = ins[0]
+    constant = bool(_attr(node, "is_constant", False))
+    value = x.value if constant or _is_handle(x.value) else None
+    return _one(x.shape if constant else UNKNOWN, x.dtype, value)
+
+
+@register("LoopCond")
+def loop_cond(node, ins):
+    return _one(Shape(()), "bool")
+
+
+@register("EnsureShape")
+def ensure_shape(node, ins):
+    x = ins[0]
+    stated = _attr(node, "shape")
+    return _one(_merge_shapes(x.shape, stated if isinstance(stated, Shape) else UNKNOWN),
+                x.dtype, x.value)
+
+
+def _merge_shapes(a: Shape, b: Shape) -> Shape:
+    """TF's InferenceContext::Merge of two shapes."""
+    if a.dims is None:
+        return b
+    if b.dims is None:
+        return a
+    if len(a.dims) != len(b.dims):
+        raise ShapeError(f"shapes {a} and {b} differ in rank")
+    return Shape(tuple(_merge_dim(x, y, "dims") for x, y in zip(a.dims, b.dims)))
 
 
 @register("IdentityN")
@@ -208,7 +325,10 @@ def identity_n(node, ins):
 @register("Switch", "RefSwitch")
 def switch(node, ins):
     x = ins[0]
-    return _out([x.shape, x.shape][:_n_out(node)], [x.dtype] * _n_out(node))
+    # A handle keeps what it holds through the switch (TF's handle data).
+    value = x.value if _is_handle(x.value) else None
+    return _out([x.shape, x.shape][:_n_out(node)], [x.dtype] * _n_out(node),
+                [value] * _n_out(node))
 
 
 @register("Merge", "RefMerge")
@@ -223,7 +343,8 @@ def merge(node, ins):
 
 
 NO_OUTPUT = ("NoOp", "SaveV2", "Save", "SaveSlices", "AssignVariableOp", "Assert",
-             "MergeV2Checkpoints", "ControlTrigger", "DestroyResourceOp")
+             "MergeV2Checkpoints", "ControlTrigger", "DestroyResourceOp",
+             "AssignAddVariableOp", "AssignSubVariableOp")
 
 
 @register(*NO_OUTPUT)
@@ -241,6 +362,8 @@ UNARY = (
     "ZerosLike", "OnesLike", "IsFinite", "IsNan", "IsInf", "LogicalNot", "Sin", "Cos", "Tan",
     "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh", "Gelu", "Relu6Grad",
     "ReluGrad", "SigmoidGrad", "TanhGrad", "RsqrtGrad", "SqrtGrad", "Invert", "LRN",
+    "EluGrad", "SeluGrad", "SoftplusGrad", "SoftsignGrad", "LeakyReluGrad", "ReciprocalGrad",
+    "InvGrad", "LRNGrad", "Cumsum", "Cumprod", "CumulativeLogsumexp",
     "Dropout", "RandomShuffle", "L2Normalize", "FakeQuantWithMinMaxVars",
     "FakeQuantWithMinMaxArgs", "Bitcast",
 )
@@ -266,6 +389,10 @@ BINARY_VALUES = {
     "RealDiv": lambda a, b: a // b if b and a % b == 0 else None,
     "Div": lambda a, b: a // b if b and a % b == 0 else None,
     "TruncateDiv": lambda a, b: int(a / b) if b else None,
+    "Greater": lambda a, b: a > b, "GreaterEqual": lambda a, b: a >= b,
+    "Less": lambda a, b: a < b, "LessEqual": lambda a, b: a <= b,
+    "Equal": lambda a, b: a == b, "NotEqual": lambda a, b: a != b,
+    "LogicalAnd": lambda a, b: bool(a and b), "LogicalOr": lambda a, b: bool(a or b),
 }
 BINARY = (
     "Add", "AddV2", "Sub", "Mul", "RealDiv", "Div", "FloorDiv", "FloorMod", "TruncateDiv",
@@ -309,10 +436,10 @@ def _broadcast_values(a: TensorFacts, b: TensorFacts, shape: Shape, fn) -> Optio
 
 @register("AddN", "AccumulateNV2")
 def add_n(node, ins):
-    shape = ins[0].shape
-    for other in ins[1:]:
-        if shape.dims is None:
-            shape = other.shape
+    # TF merges every input's shape.
+    shape = UNKNOWN
+    for other in ins:
+        shape = _merge_shapes(shape, other.shape)
     return _one(shape, ins[0].dtype)
 
 
@@ -321,7 +448,15 @@ def select(node, ins):
     cond, a, b = ins
     if node.op == "Select" and cond.rank == 1 and a.rank and a.rank > 1:
         return _one(broadcast(a.shape, b.shape), a.dtype)
-    return _one(broadcast(cond.shape, a.shape, b.shape), a.dtype)
+    shape = broadcast(cond.shape, a.shape, b.shape)
+    value = None
+    if shape.is_known and shape.numel <= MAX_VALUE_ELEMENTS and all(
+            v.value is not None and v.numel in (1, shape.numel) for v in ins):
+        # Constant folding of a small select (tf.linspace's shape arithmetic has one).
+        value = tuple((a.value if cond.value[0 if cond.numel == 1 else i] else b.value)
+                      [0 if (a if cond.value[0 if cond.numel == 1 else i] else b).numel == 1
+                       else i] for i in range(shape.numel))
+    return _one(shape, a.dtype, value)
 
 
 @register("ClipByValue")
@@ -331,15 +466,120 @@ def clip_by_value(node, ins):
 
 @register("BiasAdd", "BiasAddV1")
 def bias_add(node, ins):
-    return _one(ins[0].shape, ins[0].dtype)
+    # TF's BiasAddShape: the input's shape, its channel dim merged with the bias length.
+    x, bias = ins[0], ins[1]
+    if x.dims is None:
+        return _one(UNKNOWN, x.dtype)
+    nchw = _attr(node, "data_format", "NHWC") == "NCHW"
+    if len(x.dims) < (3 if nchw else 2):
+        raise ShapeError(f"BiasAdd needs a rank >= {3 if nchw else 2} input, got {x.shape}")
+    axis = 1 if nchw else len(x.dims) - 1
+    dims = list(x.dims)
+    length = None if bias.dims is None or len(bias.dims) != 1 else bias.dims[0]
+    dims[axis] = _merge_dim(dims[axis], length, "BiasAdd channels and bias length")
+    return _one(Shape(tuple(dims)), x.dtype)
 
 
-@register("Cast")
+def _merge_dim(a: Dim, b: Dim, what: str) -> Dim:
+    """TF's InferenceContext::Merge of two dims: the known one; both known must agree."""
+    if a is None:
+        return b
+    if b is not None and a != b:
+        raise ShapeError(f"{what} differ: {a} vs {b}")
+    return a
+
+
+@register("SoftmaxCrossEntropyWithLogits")
+def softmax_xent(node, ins):
+    """TF's shape: logits and labels [batch, classes] (merged, else broadcast); loss [batch],
+    backprop like the logits."""
+    a, b = ins[0], ins[1]
+    if a.rank == 2 and b.rank in (2, None):
+        merged = a.dims if b.dims is None else tuple(
+            _merge_dim(x, y, "logits and labels dims") for x, y in zip(a.dims, b.dims))
+        both = Shape(merged)
+    else:
+        both = broadcast(a.shape, b.shape)
+        if both.rank != 2:
+            raise ShapeError(f"SoftmaxCrossEntropyWithLogits needs rank-2 logits and labels, "
+                             f"got {a.shape} and {b.shape}")
+    return _out([Shape((both.dims[0],)), both][:_n_out(node)], [a.dtype, a.dtype])
+
+
+@register("SparseSoftmaxCrossEntropyWithLogits")
+def sparse_softmax_xent(node, ins):
+    features, labels = ins[0], ins[1]
+    dims = list(features.dims) if features.dims is not None else [None, None]
+    if len(dims) != 2:
+        raise ShapeError(f"SparseSoftmaxCrossEntropyWithLogits needs rank-2 logits, got "
+                         f"{features.shape}")
+    if labels.dims is not None:
+        dims[0] = _merge_dim(dims[0], labels.dims[0], "batch of logits and labels")
+    return _out([Shape((dims[0],)), Shape(tuple(dims))][:_n_out(node)],
+                [features.dtype, features.dtype])
+
+
+@register("BroadcastGradientArgs")
+def broadcast_gradient_args(node, ins):
+    """Two vectors of unknown length (the axes each gradient is summed over); values when both
+    shapes are constants, as TF's constant folding runs the kernel."""
+    dtype = ins[0].dtype
+    values: List[Optional[tuple]] = [None, None]
+    if ins[0].value is not None and ins[1].value is not None:
+        values = list(_gradient_reduction_axes(list(ins[0].value), list(ins[1].value)))
+    shapes = [Shape((None,)) if v is None else Shape((len(v),)) for v in values]
+    return _out(shapes[:_n_out(node)], [dtype, dtype][:_n_out(node)], values[:_n_out(node)])
+
+
+def _gradient_reduction_axes(x: List[int], y: List[int]):
+    """Axes of the broadcast result over which dx and dy are summed (TF's BCast): none when
+    the shapes are equal, else every axis where the operand's (1-padded) dim is 1."""
+    if x == y:
+        return (), ()
+    rank = max(len(x), len(y))
+    x = [1] * (rank - len(x)) + x
+    y = [1] * (rank - len(y)) + y
+    rx, ry = [], []
+    for i, (a, b) in enumerate(zip(x, y)):
+        if a == b:
+            if a == 1:
+                rx.append(i)
+                ry.append(i)
+            continue
+        if a == 1:
+            rx.append(i)
+        elif b == 1:
+            ry.append(i)
+        else:
+            raise ShapeError(f"incompatible shapes for broadcasting: {x} and {y}")
+    return tuple(rx), tuple(ry)
+
+
+@register("BiasAddGrad")
+def bias_add_grad(node, ins):
+    # TF's BiasAddGradShape: the channel dim, 1 for NCHW (rank >= 3), else the last.
+    x = ins[0]
+    if x.dims is None:
+        return _one(Shape((None,)), x.dtype)
+    nchw = _attr(node, "data_format", "NHWC") == "NCHW"
+    if len(x.dims) < (3 if nchw else 2):
+        raise ShapeError(f"BiasAddGrad needs a rank >= {3 if nchw else 2} input, got {x.shape}")
+    return _one(Shape((x.dims[1 if nchw else -1],)), x.dtype)
+
+
+@register("L2Loss")
+def l2_loss(node, ins):
+    return _one(Shape(()), ins[0].dtype)
+
+
+@register("Cast", partial=True)
 def cast(node, ins):
     x = ins[0]
     dtype = _attr(node, "DstT", x.dtype)
     value = x.value if dtype.startswith(("int", "uint")) and x.value is not None and all(
-        isinstance(v, int) for v in x.value) else None
+        v is None or isinstance(v, int) for v in x.value) else None
+    if isinstance(value, ShapeValue):
+        value = PartialValue(value)  # Cast(Shape) is a partial shape, not Shape itself
     return _one(x.shape, dtype, value)
 
 
@@ -352,8 +592,7 @@ def _conv(node, ins, spatial: int, depthwise: bool = False):
     dilations = _ints(_attr(node, "dilations")) or [1] * (spatial + 2)
     padding = _attr(node, "padding", "VALID")
     explicit = _ints(_attr(node, "explicit_paddings")) or []
-    if x.dims is None:
-        return _one(UNKNOWN, x.dtype)
+    x = _with_rank(x, spatial + 2)
     if len(x.dims) != spatial + 2:
         raise ShapeError(f"{node.op} needs a rank-{spatial + 2} input, got {x.shape}")
     kernel = [None] * spatial if w.dims is None else list(w.dims[:spatial])
@@ -365,6 +604,13 @@ def _conv(node, ins, spatial: int, depthwise: bool = False):
                 and x.dims[channel_axis] % w.dims[-2]:
             raise ShapeError(f"input depth {x.dims[channel_axis]} is not a multiple of the "
                              f"filter depth {w.dims[-2]}")
+    if spatial == 3:
+        # TF's Conv3DShape reads the rows' dilation where the columns' is and the reverse
+        # (dilation_cols = dilations[2], dilation_rows = dilations[3] in NDHWC): shapes (and
+        # so tf.profiler) follow it.
+        dilations = list(dilations)
+        rows, cols = spatial_axes[1], spatial_axes[2]
+        dilations[rows], dilations[cols] = dilations[cols], dilations[rows]
     dims = list(x.dims)
     for i, axis in enumerate(spatial_axes):
         k = kernel[i]
@@ -394,14 +640,69 @@ def conv3d(node, ins):
     return _conv(node, ins, 3)
 
 
-@register("Conv2DBackpropInput", "Conv3DBackpropInputV2", "DepthwiseConv2dNativeBackpropInput")
+@register("Dilation2D")
+def dilation2d(node, ins):
+    """TF's Dilation2D shape: NHWC, filter [h, w, depth], windows of the rate-dilated filter,
+    the input's depth kept."""
+    x, w = ins[0], ins[1]
+    if x.dims is None:
+        return _one(Shape((None,) * 4), x.dtype)
+    if len(x.dims) != 4:
+        raise ShapeError(f"Dilation2D needs a rank-4 input, got {x.shape}")
+    strides = _ints(_attr(node, "strides")) or [1, 1, 1, 1]
+    rates = _ints(_attr(node, "rates")) or [1, 1, 1, 1]
+    padding = _attr(node, "padding", "VALID")
+    dims = list(x.dims)
+    for i, axis in enumerate((1, 2)):
+        k = None if w.dims is None else w.dims[i]
+        if k is None:
+            dims[axis] = -(-x.dims[axis] // strides[axis]) if padding == "SAME" and \
+                x.dims[axis] is not None else None
+        else:
+            dims[axis] = _window_out(x.dims[axis], k, strides[axis], rates[axis], padding)
+    if dims[3] is None and w.dims is not None:
+        dims[3] = w.dims[2]
+    return _one(Shape(tuple(dims)), x.dtype)
+
+
+@register("Conv2DBackpropInput", partial=True)
+def conv2d_backprop_input(node, ins):
+    """TF's Conv2DBackpropInputShape: batch from out_backprop, spatial dims (and channels)
+    from input_sizes, which may also hold only the two spatial sizes (channels then from
+    the filter)."""
+    sizes, w, dy = ins
+    channel_axis, spatial_axes = _layout(node, 2)
+    wanted = _shape_from_value(sizes)
+    if wanted.dims is None:
+        wanted = Shape((None,) * 4)
+    batch = None if dy.dims is None else dy.dims[0]
+    if len(wanted.dims) == 4:
+        dims = list(wanted.dims)
+    elif len(wanted.dims) == 2:
+        dims = [None] * 4
+        for axis, d in zip(spatial_axes, wanted.dims):
+            dims[axis] = d
+        dims[channel_axis] = None if w.dims is None else w.dims[2]
+    else:
+        raise ShapeError(f"Conv2DBackpropInput needs input_sizes of 4 or 2 values, got "
+                         f"{wanted.rank}")
+    dims[0] = batch
+    return _one(Shape(tuple(dims)), w.dtype)
+
+
+@register("Conv3DBackpropInputV2", "DepthwiseConv2dNativeBackpropInput", partial=True)
 def conv_backprop_input(node, ins):
     # The output size is given as a tensor (input_sizes).
     return _one(_shape_from_value(ins[0]), ins[1].dtype)
 
 
+@register("StridedSliceGrad", partial=True)
+def strided_slice_grad(node, ins):
+    return _one(_shape_from_value(ins[0]), ins[4].dtype)
+
+
 @register("Conv2DBackpropFilter", "Conv3DBackpropFilterV2",
-          "DepthwiseConv2dNativeBackpropFilter")
+          "DepthwiseConv2dNativeBackpropFilter", partial=True)
 def conv_backprop_filter(node, ins):
     return _one(_shape_from_value(ins[1]), ins[0].dtype)
 
@@ -412,11 +713,14 @@ def _pool(node, ins, spatial: int, ksize=None, strides=None):
     ksize = ksize or _ints(_attr(node, "ksize"))
     strides = strides or _ints(_attr(node, "strides"))
     padding = _attr(node, "padding", "VALID")
-    if x.dims is None or ksize is None or strides is None:
-        return _one(UNKNOWN if x.dims is None else Shape((None,) * len(x.dims)), x.dtype)
+    x = _with_rank(x, spatial + 2)
+    if ksize is None or strides is None:
+        return _one(Shape((None,) * len(x.dims)), x.dtype)
+    explicit = _ints(_attr(node, "explicit_paddings")) or []  # MaxPool's EXPLICIT padding
     dims = list(x.dims)
     for axis in spatial_axes:
-        dims[axis] = _window_out(x.dims[axis], ksize[axis], strides[axis], 1, padding)
+        pads = (explicit[2 * axis], explicit[2 * axis + 1]) if padding == "EXPLICIT" else (0, 0)
+        dims[axis] = _window_out(x.dims[axis], ksize[axis], strides[axis], 1, padding, pads)
     return _one(Shape(tuple(dims)), x.dtype)
 
 
@@ -444,21 +748,67 @@ def max_pool_argmax(node, ins):
 
 @register("MaxPoolGrad")
 def max_pool_grad(node, ins):
-    return _one(ins[0].shape, ins[0].dtype)
+    return _one(_with_rank(ins[0], 4).shape, ins[0].dtype)
 
 
-@register("AvgPoolGrad")
+@register("MaxPool3DGrad")
+def max_pool3d_grad(node, ins):
+    return _one(_with_rank(ins[0], 5).shape, ins[1].dtype)
+
+
+@register("AvgPool3DGrad", partial=True)
+def avg_pool3d_grad(node, ins):
+    return _one(_shape_from_value(ins[0]), ins[1].dtype)
+
+
+@register("ResizeBilinearGrad", "ResizeNearestNeighborGrad", "ResizeBicubicGrad")
+def resize_grad(node, ins):
+    # The gradient has the original image's shape (the size input for the nearest one).
+    if node.op == "ResizeNearestNeighborGrad":
+        grads, size = _with_rank(ins[0], 4), ins[1]
+        hw = (None, None) if size.value is None else tuple(int(v) for v in size.value)
+        return _one(Shape((grads.dims[0], hw[0], hw[1], grads.dims[3])), grads.dtype)
+    return _one(_with_rank(ins[1], 4).shape, ins[1].dtype)
+
+
+@register("FusedBatchNormGrad", "FusedBatchNormGradV2", "FusedBatchNormGradV3")
+def fused_batch_norm_grad(node, ins):
+    """TF's FusedBatchNormGradShape: x_backprop is y_backprop with the channels merged over
+    x, scale and the saved mean and variance; two channel vectors; two empty vectors."""
+    dy, x = _with_rank(ins[0], 4), _with_rank(ins[1], 4)
+    axis = 1 if _attr(node, "data_format", "NHWC").startswith("NC") else 3
+    c = _merge_dim(dy.dims[axis], x.dims[axis], "batch norm gradient channels")
+    for vector_in in ins[2:5]:
+        if vector_in.dims is not None and len(vector_in.dims) == 1:
+            c = _merge_dim(c, vector_in.dims[0], "batch norm gradient channels")
+    dims = list(dy.dims)
+    dims[axis] = c
+    shapes = [Shape(tuple(dims)), Shape((c,)), Shape((c,)), Shape((0,)), Shape((0,))]
+    n = _n_out(node)
+    return _out((shapes + [UNKNOWN] * n)[:n], [dy.dtype, x.dtype, x.dtype, x.dtype, x.dtype][:n])
+
+
+@register("AvgPoolGrad", partial=True)
 def avg_pool_grad(node, ins):
     return _one(_shape_from_value(ins[0]), ins[1].dtype)
 
 
 @register("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3", "_FusedBatchNormEx")
 def fused_batch_norm(node, ins):
-    x = ins[0]
-    channel_axis = 1 if _attr(node, "data_format", "NHWC").startswith("NC") else -1
-    c = None if x.dims is None else x.dims[channel_axis]
+    # TF's FusedBatchNormShape: x of rank 4, its channels merged with the scale and offset
+    # (and the mean and variance, unless a training batch norm ignores them).
+    x = _with_rank(ins[0], 4)
+    channel_axis = 1 if _attr(node, "data_format", "NHWC").startswith("NC") else 3
+    c = x.dims[channel_axis]
+    training = _attr(node, "is_training", False) and \
+        _attr(node, "exponential_avg_factor", 1.0) == 1.0
+    for vector_in in ins[1:3 if training else 5]:
+        if vector_in.dims is not None and len(vector_in.dims) == 1:
+            c = _merge_dim(c, vector_in.dims[0], "batch norm channels")
+    dims = list(x.dims)
+    dims[channel_axis] = c
     vector = Shape((c,))
-    shapes = [x.shape, vector, vector, vector, vector]
+    shapes = [Shape(tuple(dims)), vector, vector, vector, vector]
     if node.op in ("FusedBatchNormV3", "_FusedBatchNormEx"):
         shapes.append(UNKNOWN)  # reserve_space_3: TF leaves its shape unknown
     shapes = shapes[:_n_out(node)] + [UNKNOWN] * (_n_out(node) - len(shapes))
@@ -469,9 +819,7 @@ def fused_batch_norm(node, ins):
 
 @register("MatMul", "_FusedMatMul")
 def matmul(node, ins):
-    a, b = ins[0], ins[1]
-    if a.dims is None or b.dims is None:
-        return _one(UNKNOWN, a.dtype)
+    a, b = _with_rank(ins[0], 2), _with_rank(ins[1], 2)
     if len(a.dims) != 2 or len(b.dims) != 2:
         raise ShapeError(f"MatMul needs matrices, got {a.shape} and {b.shape}")
     ta, tb = _attr(node, "transpose_a", False), _attr(node, "transpose_b", False)
@@ -496,6 +844,52 @@ def batch_matmul(node, ins):
         batch = broadcast(Shape(a.dims[:-2]), Shape(b.dims[:-2])).dims
     dtype = _attr(node, "Tout", a.dtype) if node.op == "BatchMatMulV3" else a.dtype
     return _one(Shape(tuple(batch) + (m, n)), dtype)
+
+
+@register("Einsum")
+def einsum(node, ins):
+    """TF's EinsumShape: each label's dim merged over the inputs, the ellipsis the broadcast
+    of the inputs' ellipsis dims."""
+    equation = str(_attr(node, "equation", "")).replace(" ", "")
+    if "->" not in equation:
+        raise ShapeError(f"Einsum equation '{equation}' has no '->'")
+    lhs, rhs = equation.split("->")
+    subscripts = lhs.split(",")
+    if len(subscripts) != len(ins):
+        raise ShapeError(f"Einsum equation '{equation}' names {len(subscripts)} inputs, "
+                         f"got {len(ins)}")
+    labels = {}
+    ellipses: List[Shape] = []
+    for sub, x in zip(subscripts, ins):
+        named = sub.replace("...", "")
+        if x.dims is None:
+            ellipses.append(UNKNOWN if "..." in sub else Shape(()))
+            continue
+        if "..." in sub:
+            before, after = sub.split("...")
+            if len(x.dims) < len(named):
+                raise ShapeError(f"Einsum input {x.shape} has fewer dims than '{sub}'")
+            pairs = list(zip(before, x.dims)) + list(zip(after, x.dims[len(x.dims) -
+                                                                       len(after):]))
+            ellipses.append(Shape(x.dims[len(before):len(x.dims) - len(after)]))
+        else:
+            if len(x.dims) != len(named):
+                raise ShapeError(f"Einsum input {x.shape} does not match '{sub}'")
+            pairs = list(zip(named, x.dims))
+            ellipses.append(Shape(()))
+        for label, d in pairs:
+            labels[label] = _merge_dim(labels.get(label), d, f"Einsum dims of '{label}'")
+    batch = broadcast(*ellipses) if ellipses else Shape(())
+    dims: List[Dim] = []
+    if "..." in rhs:
+        if batch.dims is None:
+            return _one(UNKNOWN, ins[0].dtype)
+        before, after = rhs.split("...")
+        dims = [labels.get(c) for c in before] + list(batch.dims) + \
+            [labels.get(c) for c in after]
+    else:
+        dims = [labels.get(c) for c in rhs]
+    return _one(Shape(tuple(dims)), ins[0].dtype)
 
 
 # ---------------------------------------------------------------- reductions
@@ -556,7 +950,7 @@ def shape_op(node, ins):
     dtype = _attr(node, "out_type", "int32")
     if x.dims is None:
         return _one(Shape((None,)), dtype)
-    return _one(Shape((len(x.dims),)), dtype, _value_of_shape(x.shape))
+    return _one(Shape((len(x.dims),)), dtype, _shape_value(x.shape))
 
 
 @register("ShapeN")
@@ -565,7 +959,7 @@ def shape_n(node, ins):
     shapes, values = [], []
     for x in ins:
         shapes.append(Shape((None if x.dims is None else len(x.dims),)))
-        values.append(None if x.dims is None else _value_of_shape(x.shape))
+        values.append(None if x.dims is None else _shape_value(x.shape))
     return _out(shapes, [dtype] * len(ins), values)
 
 
@@ -581,28 +975,46 @@ def rank_op(node, ins):
     return _one(Shape(()), "int32", None if r is None else (r,))
 
 
-@register("Reshape")
+@register("Reshape", partial=True)
 def reshape(node, ins):
+    """TF's SetOutputShapeForReshape: the target as a (partial) shape, -1 an unknown dim; one
+    unknown dim is inferred from the element counts when the input has at most one too."""
     x, target = ins[0], ins[1]
+    if target.value is not None and list(target.value).count(-1) > 1:
+        raise ShapeError(f"Reshape to {list(target.value)}: at most one -1")
     wanted = _shape_from_value(target)
-    if target.value is not None:
-        spec = [int(v) for v in target.value]
-        if spec.count(-1) > 1:
-            raise ShapeError(f"Reshape to {spec}: at most one -1")
-        total = x.numel
-        if -1 in spec:
-            known = _mul(*[d for d in spec if d != -1])
-            if total is not None and known:
-                if total % known:
-                    raise ShapeError(f"cannot reshape {x.shape} into {spec}")
-                spec[spec.index(-1)] = total // known
-            else:
-                spec[spec.index(-1)] = None
-        elif total is not None and _mul(*spec) != total:
-            raise ShapeError(f"cannot reshape {x.shape} ({total} elements) into {spec}")
-        wanted = Shape(tuple(spec))
-    value = x.value if x.value is not None and wanted.is_known else None
+    if wanted.dims is not None and x.dims is not None:
+        out_known, out_unknown = _known_product(wanted.dims)
+        in_known, in_unknown = _known_product(x.dims)
+        if out_unknown is not None and in_unknown is not None:
+            dims = list(wanted.dims)
+            if not in_unknown and not out_unknown:
+                if in_known != out_known:
+                    raise ShapeError(f"cannot reshape {x.shape} ({in_known} elements) into "
+                                     f"{wanted}")
+            elif not in_unknown and out_known > 0:
+                if in_known % out_known:
+                    raise ShapeError(f"cannot reshape {x.shape} into {wanted}")
+                dims[out_unknown[0]] = in_known // out_known
+            elif in_unknown and out_unknown and in_known == out_known:
+                dims[out_unknown[0]] = x.dims[in_unknown[0]]
+            wanted = Shape(tuple(dims))
+    value = None
+    if wanted.is_known and not _is_partial(target.value) and not _is_partial(x.value):
+        value = x.value
     return _one(wanted, x.dtype, value)
+
+
+def _known_product(dims) -> Tuple[int, Optional[List[int]]]:
+    """(product of the known dims, indices of the unknown ones), None for the indices when
+    more than one is unknown."""
+    product, unknown = 1, []
+    for i, d in enumerate(dims):
+        if d is None:
+            unknown.append(i)
+        else:
+            product *= d
+    return product, (unknown if len(unknown) <= 1 else None)
 
 
 @register("Squeeze")
@@ -636,17 +1048,79 @@ def expand_dims(node, ins):
     return _one(Shape(x.dims[:a] + (1,) + x.dims[a:]), x.dtype, x.value)
 
 
+@register("InvertPermutation")
+def invert_permutation(node, ins):
+    x = ins[0]
+    value = None
+    if x.value is not None and sorted(x.value) == list(range(len(x.value))):
+        inverse = [0] * len(x.value)
+        for i, p in enumerate(x.value):
+            inverse[p] = i
+        value = tuple(inverse)
+    return _one(_with_rank(x, 1).shape, x.dtype, value)
+
+
+@register("ListDiff")
+def list_diff(node, ins):
+    """The entries of x not in y and their indices. TF's shape is a vector of unknown length
+    even when constant folding knows the values."""
+    x, y = ins[0], ins[1]
+    out_idx = _attr(node, "out_idx", "int32")
+    values: List[Optional[tuple]] = [None, None]
+    if x.value is not None and y.value is not None:
+        drop = set(y.value)
+        kept = [(i, v) for i, v in enumerate(x.value) if v not in drop]
+        values = [tuple(v for _, v in kept), tuple(i for i, _ in kept)]
+    return _out([Shape((None,))] * _n_out(node), [x.dtype, out_idx][:_n_out(node)],
+                values[:_n_out(node)])
+
+
+@register("ConcatOffset")
+def concat_offset(node, ins):
+    """Where each ConcatV2 input starts in the output (concat's gradient): one vector per
+    shape input, all zeros but the running offset on the concat axis."""
+    axis, shapes = _scalar(ins[0]), ins[1:]
+    values: List[Optional[tuple]] = [None] * len(shapes)
+    if axis is not None and all(s.value is not None for s in shapes):
+        rank = len(shapes[0].value)
+        a = _axis(axis, rank)
+        offset = 0
+        for i, s in enumerate(shapes):
+            values[i] = tuple(offset if j == a else 0 for j in range(rank))
+            offset += int(s.value[a])
+    return _out([s.shape for s in shapes], [s.dtype for s in shapes], values)
+
+
 @register("Transpose", "ConjugateTranspose")
 def transpose(node, ins):
     x, perm = ins[0], ins[1]
     if x.dims is None:
-        return _one(UNKNOWN, x.dtype)
+        # TF: the rank still follows from perm's length.
+        length = perm.dims[0] if perm.dims is not None and len(perm.dims) == 1 else None
+        if length is None or length < 2:
+            return _one(UNKNOWN, x.dtype)
+        x = _with_rank(x, length)
     if perm.value is None:
         return _one(Shape((None,) * len(x.dims)), x.dtype)
     order = [int(p) for p in perm.value]
     if sorted(order) != list(range(len(x.dims))):
         raise ShapeError(f"perm {order} is not a permutation of rank {len(x.dims)}")
-    return _one(Shape(tuple(x.dims[p] for p in order)), x.dtype)
+    dims = tuple(x.dims[p] for p in order)
+    value = None
+    if x.value is not None and x.is_known and len(x.value) == x.numel:
+        # Small constants (shape arithmetic, e.g. Tile's gradient) transposed element-wise.
+        strides = [1] * len(x.dims)
+        for i in range(len(x.dims) - 2, -1, -1):
+            strides[i] = strides[i + 1] * x.dims[i + 1]
+        out = []
+        for flat in range(x.numel):
+            source, rest = 0, flat
+            for axis in range(len(dims) - 1, -1, -1):
+                rest, index = divmod(rest, dims[axis])
+                source += index * strides[order[axis]]
+            out.append(x.value[source])
+        value = tuple(out)
+    return _one(Shape(dims), x.dtype, value)
 
 
 def _concat(node, values: Sequence[TensorFacts], axis_facts: TensorFacts):
@@ -676,38 +1150,62 @@ def _concat(node, values: Sequence[TensorFacts], axis_facts: TensorFacts):
         total = None if total is None or v.dims[a] is None else total + v.dims[a]
     dims[a] = total
     value = None
-    if rank == 1 and all(v.value is not None for v in values):
+    if rank == 1 and all(v.value is not None and not _is_partial(v.value) for v in values):
         value = _small(tuple(x for v in values for x in v.value))
+    elif rank == 1 and all(v.value is not None or v.is_known for v in values):
+        # A shape concatenated from partly known pieces (ConstantPartialShape of a ConcatV2).
+        value = _small(_partial_value(x for v in values
+                                      for x in (v.value if v.value is not None
+                                                else (None,) * v.dims[0])))
     return _one(Shape(tuple(dims)), dtype, value)
 
 
-@register("ConcatV2")
+@register("ConcatV2", partial=True)
 def concat_v2(node, ins):
-    return _concat(node, ins[:-1], ins[-1])
+    return _concat(node, ins[:-1], _whole(ins[-1]))
 
 
-@register("Concat")
+@register("Concat", partial=True)
 def concat(node, ins):
-    return _concat(node, ins[1:], ins[0])
+    return _concat(node, ins[1:], _whole(ins[0]))
 
 
-@register("Pack")
+@register("Pack", partial=True)
 def pack(node, ins):
-    first = ins[0]
     axis = _attr(node, "axis", 0)
-    dtype = first.dtype
+    dtype = ins[0].dtype
+    first = ins[0]
+    for other in ins:  # TF merges the inputs' shapes
+        if other.dims is not None:
+            if first.dims is None:
+                first = other
+            elif len(other.dims) != len(first.dims):
+                raise ShapeError(f"Pack inputs differ in rank: {first.shape} vs {other.shape}")
+            elif other.dims != first.dims:
+                first = replace(first, dims=tuple(
+                    _merge_dim(p, q, "Pack input dims") for p, q in zip(first.dims, other.dims)))
     if first.dims is None:
         return _one(UNKNOWN, dtype)
     rank = len(first.dims) + 1
     a = _axis(axis, rank)
     dims = first.dims[:a] + (len(ins),) + first.dims[a:]
     value = None
-    if not first.dims and all(v.value is not None and len(v.value) == 1 for v in ins):
-        value = tuple(v.value[0] for v in ins)
+    if not first.dims:
+        # Scalars: a constant when all are, else a shape of the known ones (TF's
+        # ConstantPartialShape of a Pack).
+        entries = tuple(v.value[0] if v.value is not None and len(v.value) == 1 else None
+                        for v in ins)
+        value = entries if None not in entries else _partial_value(entries)
+    elif all(v.value is not None and not _is_partial(v.value) and v.dims == first.dims
+             for v in ins) and first.is_known:
+        inner = _mul(*first.dims[a:])
+        outer = _mul(*first.dims[:a])
+        value = _small(tuple(v.value[o * inner + i] for o in range(outer) for v in ins
+                             for i in range(inner)))
     return _one(Shape(dims), dtype, value)
 
 
-@register("Unpack")
+@register("Unpack", partial=True)
 def unpack(node, ins):
     x = ins[0]
     num = _attr(node, "num", _n_out(node))
@@ -717,7 +1215,10 @@ def unpack(node, ins):
     shape = Shape(x.dims[:a] + x.dims[a + 1:])
     values = [None] * num
     if x.value is not None and len(x.dims) == 1:
-        values = [(v,) for v in x.value]
+        if not _is_partial(x.value):
+            values = [(v,) for v in x.value]
+        elif isinstance(x.value, ShapeValue):  # tf.unstack(tf.shape(x))[i]: TF's constant
+            values = [None if v is None else (v,) for v in x.value]
     return _out([shape] * num, [x.dtype] * num, values)
 
 
@@ -727,7 +1228,8 @@ def split(node, ins):
     num = _attr(node, "num_split", _n_out(node))
     a = _scalar(axis_facts)
     if x.dims is None or a is None:
-        return _out([UNKNOWN] * num, [x.dtype] * num)
+        shape = UNKNOWN if x.dims is None else Shape((None,) * len(x.dims))
+        return _out([shape] * num, [x.dtype] * num)
     a = _axis(a, len(x.dims))
     size = x.dims[a]
     if size is not None and size % num:
@@ -741,9 +1243,14 @@ def split_v(node, ins):
     x, sizes, axis_facts = ins
     num = _attr(node, "num_split", _n_out(node))
     a = _scalar(axis_facts)
-    if x.dims is None or a is None or sizes.value is None:
+    if x.dims is None:
         return _out([UNKNOWN] * num, [x.dtype] * num)
+    if a is None:
+        return _out([Shape((None,) * len(x.dims))] * num, [x.dtype] * num)
     a = _axis(a, len(x.dims))
+    if sizes.value is None:
+        piece = Shape(x.dims[:a] + (None,) + x.dims[a + 1:])
+        return _out([piece] * num, [x.dtype] * num)
     parts = [int(s) for s in sizes.value]
     if parts.count(-1) == 1 and x.dims[a] is not None:
         parts[parts.index(-1)] = x.dims[a] - sum(p for p in parts if p != -1)
@@ -751,34 +1258,58 @@ def split_v(node, ins):
     return _out(shapes, [x.dtype] * num)
 
 
-@register("Slice")
+@register("Slice", partial=True)
 def slice_op(node, ins):
+    """TF's SliceShape: with the sizes known, size -1 is the rest of the dim after begin (begin
+    read as a partial shape); with sizes known only in part, those parts."""
     x, begin, size = ins
-    if x.dims is None:
-        return _one(UNKNOWN, x.dtype)
-    if begin.value is None or size.value is None:
-        return _one(Shape((None,) * len(x.dims)), x.dtype)
-    dims = []
-    for d, b, s in zip(x.dims, begin.value, size.value):
-        dims.append((None if d is None else d - b) if s == -1 else s)
+    rank = None
+    for v in (begin, size):
+        if v.dims is not None and len(v.dims) == 1 and v.dims[0] is not None:
+            rank = v.dims[0]
+    if x.dims is not None:
+        if rank is not None and len(x.dims) != rank:
+            raise ShapeError(f"Slice of a rank-{len(x.dims)} input with {rank} begin/size")
+        rank = len(x.dims)
+    starts = _shape_from_value(begin)
+    sizes = _full(size.value)
+    if sizes is not None:
+        in_dims = x.dims if x.dims is not None else (None,) * len(sizes)
+        starts_dims = starts.dims if starts.dims is not None else (None,) * len(sizes)
+        dims = tuple((None if d is None or b is None else d - b) if n == -1 else int(n)
+                     for d, b, n in zip(in_dims, starts_dims, sizes))
+    else:
+        wanted = _shape_from_value(size)
+        if wanted.dims is not None:
+            dims = wanted.dims
+        else:
+            return _one(UNKNOWN if rank is None else Shape((None,) * rank), x.dtype)
     value = None
-    if x.value is not None and len(x.dims) == 1 and dims[0] is not None:
-        value = x.value[begin.value[0]:begin.value[0] + dims[0]]
+    first = _full(begin.value)
+    if x.value is not None and not _is_partial(x.value) and first is not None and \
+            len(dims) == 1 and dims[0] is not None:
+        value = x.value[first[0]:first[0] + dims[0]]
     return _one(Shape(tuple(dims)), x.dtype, value)
 
 
-@register("StridedSlice")
+@register("StridedSlice", partial=True)
 def strided_slice(node, ins):
-    """TF's StridedSlice with begin/end/ellipsis/new_axis/shrink_axis masks (known specs)."""
-    x, begin, end, strides = ins
-    if x.dims is None or begin.value is None or end.value is None or strides.value is None:
+    """TF's StridedSlice with begin/end/ellipsis/new_axis/shrink_axis masks (known specs).
+    A slice of a partly known shape tensor keeps what is known of it (tf.shape(x)[1] is known
+    when dim 1 of x is, as TF's constant evaluation finds)."""
+    x = ins[0]
+    begin, end, strides = (_whole(f) for f in ins[1:])
+    spec_len = None if strides.value is None else len(strides.value)
+    if x.dims is None or spec_len is None:
         return _one(UNKNOWN, x.dtype)
+    # Unknown begin or end values: the dims they bound are unknown, the rest still follows.
+    begins = begin.value if begin.value is not None else (None,) * spec_len
+    ends = end.value if end.value is not None else (None,) * spec_len
     masks = {m: _attr(node, m, 0) for m in ("begin_mask", "end_mask", "ellipsis_mask",
                                              "new_axis_mask", "shrink_axis_mask")}
     dims: List[Dim] = []
     picked: List[Optional[Tuple[int, int, int]]] = []  # per input axis, for values
     axis = 0
-    spec_len = len(begin.value)
     for i in range(spec_len):
         bit = 1 << i
         if masks["ellipsis_mask"] & bit:
@@ -795,18 +1326,19 @@ def strided_slice(node, ins):
         if axis >= len(x.dims):
             raise ShapeError(f"StridedSlice spec is longer than the input rank {len(x.dims)}")
         size = x.dims[axis]
-        b, e, s = int(begin.value[i]), int(end.value[i]), int(strides.value[i])
+        b, e, s = begins[i], ends[i], int(strides.value[i])
         if s == 0:
             raise ShapeError("StridedSlice stride 0")
         if masks["shrink_axis_mask"] & bit:
-            if size is not None:
+            if size is not None and b is not None:
                 index = b + size if b < 0 else b
                 if not 0 <= index < size:
                     raise ShapeError(f"StridedSlice index {b} out of range for size {size}")
                 picked.append((index, index + 1, 1))
             axis += 1
             continue
-        if size is None:
+        if size is None or (b is None and not masks["begin_mask"] & bit) or \
+                (e is None and not masks["end_mask"] & bit):
             dims.append(None)
             picked.append(None)
             axis += 1
@@ -824,7 +1356,20 @@ def strided_slice(node, ins):
     value = None
     if x.value is not None and len(x.dims) == 1 and picked and picked[0] is not None:
         start, stop, step = picked[0]
-        value = tuple(x.value[start:stop:step])
+        picked_values = x.value[start:stop:step]
+        if not _is_partial(x.value):
+            value = tuple(picked_values)
+        elif masks["shrink_axis_mask"] == 1 and not (masks["begin_mask"] | masks["end_mask"] |
+                                                     masks["ellipsis_mask"] |
+                                                     masks["new_axis_mask"]):
+            # tf.shape(x)[i]: a constant when dim i is known (TF's TryInferFromShapes).
+            if isinstance(x.value, ShapeValue) and picked_values[0] is not None:
+                value = tuple(picked_values)
+        elif spec_len == 1 and masks["begin_mask"] in (0, 1) and masks["end_mask"] in (0, 1) \
+                and not masks["shrink_axis_mask"] | masks["ellipsis_mask"] | \
+                masks["new_axis_mask"]:
+            # A 1-D slice of a partial shape is a partial shape (PartialStridedSliceShape).
+            value = _partial_value(picked_values)
     return _one(Shape(tuple(dims)), x.dtype, value)
 
 
@@ -841,37 +1386,63 @@ def pad(node, ins):
     return _one(Shape(dims), x.dtype)
 
 
-@register("Tile")
+@register("Tile", partial=True)
 def tile(node, ins):
+    """TF reads multiples as a (partial) shape; dims multiply as InferenceContext::Multiply
+    does (x * 1 is x even when x is unknown, x * 0 is 0)."""
     x, multiples = ins
-    if x.dims is None:
-        return _one(UNKNOWN, x.dtype)
-    if multiples.value is None:
-        return _one(Shape((None,) * len(x.dims)), x.dtype)
-    return _one(Shape(tuple(_mul(d, int(m)) for d, m in zip(x.dims, multiples.value))), x.dtype)
+    wanted = _shape_from_value(multiples)
+    if wanted.dims is None:
+        return _one(UNKNOWN if x.dims is None else Shape((None,) * len(x.dims)), x.dtype)
+    dims = x.dims if x.dims is not None else (None,) * len(wanted.dims)
+    if len(dims) != len(wanted.dims):
+        raise ShapeError(f"Tile: {len(wanted.dims)} multiples for an input of rank {len(dims)}")
+    return _one(Shape(tuple(_dim_mul(d, m) for d, m in zip(dims, wanted.dims))), x.dtype)
 
 
-@register("Fill")
+def _dim_mul(a: Dim, b: Dim) -> Dim:
+    if a == 1:
+        return b
+    if b == 1:
+        return a
+    if a == 0 or b == 0:
+        return 0
+    return None if a is None or b is None else a * b
+
+
+@register("Fill", partial=True)
 def fill(node, ins):
-    dims, value = ins
+    dims, value = ins[0], _whole(ins[1])
     shape = _shape_from_value(dims)
     out = None
-    if shape.is_known and value.value is not None and shape.numel <= MAX_VALUE_ELEMENTS:
+    if shape.is_known and value.value is not None and not _is_partial(dims.value) and \
+            shape.numel <= MAX_VALUE_ELEMENTS:
         out = tuple(value.value[0] for _ in range(shape.numel))
     return _one(shape, value.dtype, out)
 
 
 @register("Range")
 def range_op(node, ins):
-    start, limit, delta = (_scalar(v) for v in ins)
+    """TF's RangeSize: ceil(|limit - start| / |delta|) elements, computed in the tensor's own
+    type (float32 arithmetic for a float32 range)."""
     dtype = _attr(node, "Tidx", ins[0].dtype)
-    if None in (start, limit, delta) or delta == 0:
+    bounds = [v.value[0] if v.value is not None and len(v.value) == 1 else None for v in ins]
+    if None in bounds or not bounds[2]:
         return _one(Shape((None,)), dtype)
-    values = tuple(range(start, limit, delta))
-    return _one(Shape((len(values),)), dtype, _small(values))
+    start, limit, delta = bounds
+    if all(isinstance(b, int) for b in bounds):
+        values = tuple(range(start, limit, delta))
+        return _one(Shape((len(values),)), dtype, _small(values))
+    import numpy
+
+    kind = numpy.float32 if dtype == "float32" else numpy.float64
+    start, limit, delta = (kind(b) for b in bounds)
+    if (delta > 0 and start > limit) or (delta < 0 and start < limit):
+        raise ShapeError(f"Range from {start} to {limit} by {delta} is empty the wrong way")
+    return _one(Shape((int(numpy.ceil(numpy.abs((limit - start) / delta))),)), dtype)
 
 
-@register("BroadcastTo")
+@register("BroadcastTo", partial=True)
 def broadcast_to(node, ins):
     return _one(_shape_from_value(ins[1]), ins[0].dtype)
 
@@ -898,6 +1469,61 @@ def gather(node, ins):
     return _one(Shape(dims), params.dtype, value)
 
 
+@register("GatherNd", "ResourceGatherNd")
+def gather_nd(node, ins):
+    # TF's GatherNdShape: indices[:-1] + params[indices[-1]:].
+    params, indices = ins[0], ins[1]
+    r = None if indices.dims is None or not indices.dims else indices.dims[-1]
+    if params.dims is None or r is None:
+        return _one(UNKNOWN, params.dtype)
+    if r > len(params.dims):
+        raise ShapeError(f"GatherNd: index depth {r} > params rank {len(params.dims)}")
+    return _one(Shape(indices.dims[:-1] + params.dims[r:]), params.dtype)
+
+
+@register("ScatterNd", partial=True)
+def scatter_nd(node, ins):
+    return _one(_shape_from_value(ins[2]), ins[1].dtype)
+
+
+@register("ReverseV2", "Reverse")
+def reverse(node, ins):
+    return _one(ins[0].shape, ins[0].dtype)
+
+
+@register("SegmentSum", "SegmentMean", "SegmentMax", "SegmentMin", "SegmentProd")
+def segment_reduction(node, ins):
+    # The number of segments is data: [?] + data.shape[1:].
+    data = ins[0]
+    if data.dims is None:
+        return _one(UNKNOWN, data.dtype)
+    return _one(Shape((None,) + data.dims[1:]), data.dtype)
+
+
+@register("UnsortedSegmentSum", "UnsortedSegmentMax", "UnsortedSegmentMin",
+          "UnsortedSegmentProd")
+def unsorted_segment_reduction(node, ins):
+    # TF's UnsortedSegmentReductionShapeFn: [num_segments] + data.shape[rank(segment_ids):].
+    data, ids, count = ins
+    if ids.dims is None or data.dims is None:
+        return _one(UNKNOWN, data.dtype)
+    return _one(Shape((_scalar(count),) + data.dims[len(ids.dims):]), data.dtype)
+
+
+@register("MatrixDiag", "MatrixDiagV2", "MatrixDiagV3")
+def matrix_diag(node, ins):
+    """One diagonal (k = 0, the default sizes): [..., n] -> [..., n, n]; TF's MatrixDiagV2
+    shape for other k and sizes is not followed here (unknown dims)."""
+    diag = ins[0]
+    if diag.dims is None or not diag.dims:
+        return _one(UNKNOWN, diag.dtype)
+    k = _full(ins[1].value) if len(ins) > 1 else (0,)
+    sizes = [_scalar(v) for v in ins[2:4]] if len(ins) > 3 else [-1, -1]
+    if k in ((0,), (0, 0)) and sizes == [-1, -1]:
+        return _one(Shape(diag.dims + (diag.dims[-1],)), diag.dtype)
+    return _one(Shape(diag.dims[:-1] + (None, None)), diag.dtype)
+
+
 @register("OneHot")
 def one_hot(node, ins):
     indices, depth = ins[0], _scalar(ins[1])
@@ -919,6 +1545,47 @@ def resize(node, ins):
         return _one(UNKNOWN, dtype)
     hw = (None, None) if size.value is None else tuple(int(v) for v in size.value)
     return _one(Shape((x.dims[0], hw[0], hw[1], x.dims[3])), dtype)
+
+
+@register("SpaceToBatchND", "BatchToSpaceND")
+def space_batch_nd(node, ins):
+    """TF's SpaceToBatchShapeHelper / BatchToSpaceShapeHelper: M block dims after the batch;
+    the batch grows (shrinks) by prod(block_shape), each block dim is padded then divided
+    (multiplied then cropped)."""
+    x, block, pads = ins
+    if block.dims is None or len(block.dims) != 1 or block.dims[0] is None:
+        raise ShapeError(f"{node.op} needs a block_shape vector of known length")
+    m = block.dims[0]
+    if x.dims is None:
+        return _one(UNKNOWN, x.dtype)
+    if len(x.dims) < m + 1:
+        raise ShapeError(f"{node.op} needs an input of rank >= {m + 1}, got {x.shape}")
+    to_batch = node.op == "SpaceToBatchND"
+    blocks = None if block.value is None else [int(b) for b in block.value]
+    batch = x.dims[0]
+    if blocks is None:
+        batch = None if m else batch
+    elif batch is not None:
+        product = _mul(*blocks)
+        if not to_batch and batch % product:
+            raise ShapeError(f"BatchToSpaceND: batch {batch} is not divisible by {product}")
+        batch = batch * product if to_batch else batch // product
+    spatial: List[Dim] = [None] * m
+    if pads.value is not None and blocks is not None:
+        p = [int(v) for v in pads.value]
+        for i in range(m):
+            d = x.dims[i + 1]
+            if d is None:
+                continue
+            if to_batch:
+                padded = d + p[2 * i] + p[2 * i + 1]
+                if padded % blocks[i]:
+                    raise ShapeError(f"SpaceToBatchND: padded size {padded} is not divisible "
+                                     f"by block {blocks[i]}")
+                spatial[i] = padded // blocks[i]
+            else:
+                spatial[i] = d * blocks[i] - p[2 * i] - p[2 * i + 1]
+    return _one(Shape((batch,) + tuple(spatial) + x.dims[m + 1:]), x.dtype)
 
 
 @register("SpaceToDepth", "DepthToSpace")
@@ -945,7 +1612,7 @@ def where(node, ins):
 
 @register("RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt",
           "StatelessRandomUniform", "StatelessRandomNormal", "StatelessTruncatedNormal",
-          "StatelessRandomUniformV2", "StatelessRandomNormalV2")
+          "StatelessRandomUniformV2", "StatelessRandomNormalV2", partial=True)
 def random_op(node, ins):
     dtype = _attr(node, "dtype", ins[1].dtype if node.op == "RandomUniformInt" else "float32")
     return _one(_shape_from_value(ins[0]), dtype)
@@ -955,6 +1622,99 @@ def random_op(node, ins):
 def assign(node, ins):
     ref, value = ins[0], ins[1]
     return _one(ref.shape if ref.dims is not None else value.shape, ref.dtype)
+
+
+OPTIMIZERS = ("GradientDescent", "ProximalGradientDescent", "Adadelta", "Adagrad", "AdagradV2",
+              "ProximalAdagrad", "AdagradDA", "Ftrl", "FtrlV2", "Momentum", "KerasMomentum",
+              "Adam", "AdamWithAmsgrad", "AdaMax", "RMSProp", "CenteredRMSProp", "AddSign",
+              "PowerSign")
+RESOURCE_UPDATES = tuple(f"Resource{kind}Apply{name}" for kind in ("", "Sparse")
+                         for name in OPTIMIZERS)
+
+
+@register(*(f"{kind}Apply{name}" for kind in ("", "Sparse") for name in OPTIMIZERS))
+def apply_update(node, ins):
+    # Ref-variable optimizer updates output the updated variable.
+    var = ins[0]
+    return _one(var.shape, var.dtype)
+
+
+@register(*RESOURCE_UPDATES)
+def resource_update(node, ins):
+    return _out([UNKNOWN] * _n_out(node))  # no outputs; they act on the variable
+
+
+def _list_element_shape(facts: TensorFacts) -> Shape:
+    """element_shape input of the TensorList ops: a (partial) shape, a scalar -1 unknown
+    (MakeShapeFromShapeTensorTreatScalarAsUnknownShape)."""
+    if facts.dims is not None and len(facts.dims) == 0:
+        return UNKNOWN
+    return _shape_from_value(facts)
+
+
+def _list_handle(shape: Shape):
+    return (shape,)
+
+
+def _held(facts: TensorFacts) -> Shape:
+    return facts.value[0] if _is_handle(facts.value) else UNKNOWN
+
+
+@register("TensorListReserve", "EmptyTensorList", partial=True)
+def tensor_list_reserve(node, ins):
+    return _one(Shape(()), "variant", _list_handle(_list_element_shape(ins[0])))
+
+
+@register("TensorListFromTensor", partial=True)
+def tensor_list_from_tensor(node, ins):
+    x, element = ins[0], _list_element_shape(ins[1])
+    held = UNKNOWN if x.dims is None else Shape(x.dims[1:])
+    return _one(Shape(()), "variant", _list_handle(_merge_shapes(held, element)))
+
+
+@register("TensorListSetItem", "TensorListPushBack")
+def tensor_list_set_item(node, ins):
+    item = ins[-1]
+    held = _held(ins[0])
+    merged = held if item.dims is None else _merge_shapes(held, item.shape) \
+        if held.dims is None or len(held.dims) == len(item.dims) else held
+    return _one(Shape(()), "variant", _list_handle(merged))
+
+
+@register("TensorListGetItem", partial=True)
+def tensor_list_get_item(node, ins):
+    shape = _merge_shapes(_held(ins[0]), _list_element_shape(ins[2]))
+    return _one(shape, _attr(node, "element_dtype", "float32"))
+
+
+@register("TensorListStack", partial=True)
+def tensor_list_stack(node, ins):
+    element = _merge_shapes(_held(ins[0]), _list_element_shape(ins[1]))
+    count = _attr(node, "num_elements", -1)
+    if element.dims is None:
+        return _one(UNKNOWN, _attr(node, "element_dtype", "float32"))
+    return _one(Shape((None if count < 0 else count,) + element.dims),
+                _attr(node, "element_dtype", "float32"))
+
+
+@register("TensorListPopBack", partial=True)
+def tensor_list_pop_back(node, ins):
+    element = _merge_shapes(_held(ins[0]), _list_element_shape(ins[1]))
+    return _out([Shape(()), element][:_n_out(node)],
+                ["variant", _attr(node, "element_dtype", "float32")][:_n_out(node)],
+                [ins[0].value, None][:_n_out(node)])
+
+
+@register("TensorListLength")
+def tensor_list_length(node, ins):
+    return _one(Shape(()), "int32")
+
+
+@register("TensorListElementShape")
+def tensor_list_element_shape(node, ins):
+    held = _held(ins[0])
+    return _one(Shape((None if held.dims is None else len(held.dims),)),
+                _attr(node, "shape_type", "int32"), _shape_value(held) if held.dims else None)
 
 
 @register("VarIsInitializedOp", "IsVariableInitialized")

@@ -1,0 +1,40 @@
+"""Fuzzing: saved crash inputs stay fixed, and a short run of the fuzzer finds nothing.
+
+The long run (100,000 inputs per reader) is its own command: python bench/fuzz_readers.py."""
+import glob
+import os
+import sys
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+REGRESSIONS = sorted(f for f in glob.glob(os.path.join(ROOT, "tests", "regressions", "*"))
+                     if not f.endswith(".why.txt"))
+
+
+@pytest.mark.parametrize("path", REGRESSIONS, ids=os.path.basename)
+def test_saved_crash_inputs_give_a_clear_result(path):
+    result = run_cli(path, "--format", "json")
+    assert result.returncode in (0, 2), result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    if result.returncode == 2:
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture(scope="module")
+def fuzzer():
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    import fuzz_readers
+
+    return fuzz_readers
+
+
+@pytest.mark.parametrize("reader", ["prototxt", "caffemodel", "graphdef", "pbtxt", "metagraph",
+                                    "index"])
+def test_fuzz_smoke(fuzzer, reader, tmp_path, monkeypatch):
+    if not os.path.isdir(fuzzer.SHARED):
+        pytest.skip("shared corpus not present: no seeds")
+    monkeypatch.setattr(fuzzer, "REGRESSIONS", str(tmp_path))  # keep the tree clean
+    result = fuzzer.fuzz(reader, 150, seed=7)
+    assert result["crashes"] == 0 and result["slow"] == 0, (result, os.listdir(tmp_path))

@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
                         ".pb/.pbtxt GraphDef, saved_model.pb, or a TF1 checkpoint "
                         "(model.ckpt.meta or the model.ckpt prefix). Several files or "
                         "folders: each is analyzed (with -o DIR, one report per file)")
+    p.add_argument("--sha256", action="store_true", default=None,
+                   help="hash the source file even when it is over 64 MiB (reads every byte)")
     p.add_argument("-j", "--jobs", type=int, metavar="N",
                    help="analyze several files in N processes")
     p.add_argument("-o", "--output", metavar="PATH",
@@ -107,7 +109,14 @@ def _format_of(args) -> str:
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: never a partial output."""
+    """Write to a temporary file beside `path`, then rename: never a partial output. A path
+    that exists and is not a regular file (/dev/null, a pipe) is written to directly."""
+    import stat
+
+    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        return
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".netcost-", dir=directory)
     umask = os.umask(0)
@@ -176,7 +185,8 @@ def _options(args):
                    device=args.device, peak_flops=args.peak_flops,
                    bandwidth=args.bandwidth, scope_depth=args.depth,
                    outputs=tuple(o.strip() for o in args.outputs.split(","))
-                   if args.outputs else (), tag=args.tag, signature=args.signature)
+                   if args.outputs else (), tag=args.tag, signature=args.signature,
+                   sha256=args.sha256)
 
 
 def analyze_file(path: str, options, fmt: str, columns=None):
@@ -245,6 +255,10 @@ def run(argv: Optional[List[str]] = None) -> int:
             raise NetcostError("--open shows the HTML report written to a file: use "
                                "-o report.html (or no -o at all)")
         options = _options(args)
+        if fmt == "html" and options.sha256 is None:
+            from dataclasses import replace
+
+            options = replace(options, sha256=True)  # the page documents exactly which file
         columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
         report, text = analyze_file(path, options, fmt, columns)
         if not args.quiet:

@@ -25,6 +25,7 @@ class Options:
     outputs: Tuple[str, ...] = ()  # TF: inference outputs for freezing (else detected)
     tag: Optional[str] = None  # SavedModel: the meta graph's tag, when it holds several
     signature: Optional[str] = None  # SavedModel: the signature to analyze
+    sha256: Optional[bool] = None  # hash the source: None = only files up to 64 MiB
 
 
 def parse_shape(text: str) -> Shape:

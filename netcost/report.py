@@ -87,7 +87,7 @@ class Report:
     name: str
     framework: str
     source: str
-    sha256: str
+    sha256: Optional[str]  # None when not computed (a large file, hashing not asked for)
     inputs: Tuple[Tuple[str, Shape], ...]
     outputs: Tuple[Tuple[str, Shape], ...]
     layers: Tuple[LayerRow, ...]
@@ -219,7 +219,18 @@ def _device(options: Options) -> Optional[Device]:
     return None
 
 
-def _file_sha256(path: str) -> str:
+HASH_LIMIT = 64 << 20  # larger sources are hashed only when asked: hashing reads every byte
+
+
+def _file_sha256(path: str, wanted: Optional[bool]) -> Optional[str]:
+    """The source's sha256; for files over HASH_LIMIT only when asked (None: not computed),
+    since it would read the weights that the analysis itself never touches."""
+    import os
+
+    if wanted is False or not path:
+        return None
+    if wanted is None and os.path.getsize(path) > HASH_LIMIT:
+        return None
     digest = hashlib.sha256()
     if path:
         with open(path, "rb") as f:
@@ -260,7 +271,7 @@ def build_report(graph: Graph, options: Options = Options()) -> Report:
     share_base = _sum_known(r.ops for r in rows)[0] or None
     return Report(
         name=graph.name, framework=graph.framework, source=graph.source,
-        sha256=_file_sha256(graph.source),
+        sha256=_file_sha256(graph.source, options.sha256),
         inputs=tuple((t, graph.tensors[t].shape) for t in graph.inputs),
         outputs=tuple((t, graph.tensors[t].shape) for t in graph.outputs),
         layers=rows, convention=convention, precision=options.precision, roofline=roofline,

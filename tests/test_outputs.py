@@ -63,3 +63,27 @@ def test_every_table_line_fits_100_columns():
         result = run_cli(os.path.join(SAMPLES, "resnet_block.prototxt"), *args)
         assert result.returncode == 0, result.stderr
         assert max(len(line) for line in result.stdout.splitlines()) <= 100
+
+
+def test_source_hash_and_special_output_paths(tmp_path):
+    import hashlib
+
+    import netcost
+    from netcost import report as report_module
+
+    with open(LENET, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    assert netcost.analyze(LENET).sha256 == digest
+    assert netcost.analyze(LENET, sha256=False).sha256 is None
+    # Over the limit the hash is computed only when asked (it would read every weight byte).
+    original = report_module.HASH_LIMIT
+    report_module.HASH_LIMIT = 10
+    try:
+        assert netcost.analyze(LENET).sha256 is None
+        assert netcost.analyze(LENET, sha256=True).sha256 == digest
+    finally:
+        report_module.HASH_LIMIT = original
+    # Writing to a character device must not replace it with a regular file.
+    if os.path.exists("/dev/null"):
+        result = run_cli(LENET, "-o", "/dev/null", "--format", "json")
+        assert result.returncode == 0 and not os.path.isfile("/dev/null")

@@ -259,6 +259,7 @@ FLOPS_PER_ELEMENT = {
     "Atan": 1, "Sinh": 1, "Cosh": 1, "Atan2": 1, "Xdivy": 1, "Xlogy": 2, "Sign": 1,
     "Floor": 1, "Ceil": 1, "Round": 1, "Rint": 1, "Erfc": 1, "TruncateDiv": 1,
     "TruncateMod": 1, "LRN": 5, "Select": 1, "SelectV2": 1,
+    "BiasAddV1": 1,  # BiasAdd's work; tf.profiler has no rule for the V1 op
 }
 
 

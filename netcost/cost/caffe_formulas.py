@@ -6,16 +6,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..arith import product as _prod
 from .engine import CostContext
-
-
-def _prod(values) -> Optional[int]:
-    product = 1
-    for v in values:
-        if v is None:
-            return None
-        product *= v
-    return product
 
 
 def conv_macc(ctx: CostContext) -> Optional[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ..arith import total as _sum
 from ..ir import Graph, Node, Param, Shape
 
 Counts = Dict[str, Optional[int]]
@@ -141,15 +142,6 @@ class NodeCost:
         if self.flops is None or not moved:
             return None
         return self.flops / moved
-
-
-def _sum(values) -> Optional[int]:
-    total = 0
-    for v in values:
-        if v is None:
-            return None
-        total += v
-    return total
 
 
 # Ops whose output aliases their input's memory (a view or a forwarded buffer): no bytes.

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..arith import add as _add, mul as _mul
 from .caffe_formulas import conv_macc, deconv_macc, inner_product_macc, pool_window
 from .engine import Convention, CostContext, CostRegistry, Metric
 
@@ -39,23 +40,6 @@ register = NETSCOPE.register
 
 
 # ---------------------------------------------------------------- helpers
-
-def _mul(*values) -> Optional[int]:
-    product = 1
-    for v in values:
-        if v is None:
-            return None
-        product *= v
-    return product
-
-
-def _add(*values) -> Optional[int]:
-    total = 0
-    for v in values:
-        if v is None:
-            return None
-        total += v
-    return total
 
 
 def _written(ctx: CostContext) -> Optional[int]:

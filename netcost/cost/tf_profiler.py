@@ -9,6 +9,7 @@ no TensorFlow equivalent (PriorBox, ROIPooling, DetectionOutput, Python).
 """
 from __future__ import annotations
 
+from ..arith import add as _add
 from .caffe_formulas import (conv_macc, eltwise_parts, exp_like_terms, inner_product_macc,
                              items, pool_window, recurrent_macc, recurrent_steps,
                              spp_window_sum)
@@ -20,15 +21,6 @@ TF = CostRegistry("tf-profiler")
 
 def _f(value):
     return {"flops": value}
-
-
-def _add(*values):
-    total = 0
-    for v in values:
-        if v is None:
-            return None
-        total += v
-    return total
 
 
 def _bias_add(ctx: CostContext):

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..arith import add as _add, mul as _mul
 from ..ir import Shape
 from .engine import Convention, CostContext, CostRegistry, Metric
 
@@ -52,23 +53,6 @@ KEYS = ("madd", "flops", "mem_read", "mem_write")
 
 
 # ---------------------------------------------------------------- helpers
-
-def _mul(*values) -> Optional[int]:
-    product = 1
-    for v in values:
-        if v is None:
-            return None
-        product *= v
-    return product
-
-
-def _add(*values) -> Optional[int]:
-    total = 0
-    for v in values:
-        if v is None:
-            return None
-        total += v
-    return total
 
 
 def _unknown():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence
 
+from ..arith import mul as _mul
 from ..errors import ShapeError
 from ..ir import Dim, Node, Param, Shape
 from .engine import ShapeRegistry, ShapeResult
@@ -19,15 +20,6 @@ UNKNOWN = Shape.unknown()
 
 
 # ---------------------------------------------------------------- helpers
-
-def _mul(*values: Dim) -> Dim:
-    product = 1
-    for v in values:
-        if v is None:
-            return None
-        product *= v
-    return product
-
 
 def _axis(axis: int, rank: int, what: str = "axis") -> int:
     """Caffe's CanonicalAxisIndex: negative axes count from the end."""

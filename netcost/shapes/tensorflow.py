@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import List, Optional, Sequence, Tuple
 
+from ..arith import mul as _mul
 from ..errors import ShapeError
 from ..ir import Dim, Node, Shape, TensorFacts
 from .engine import ShapeRegistry, ShapeResult
@@ -86,15 +87,6 @@ def _attr(node: Node, name: str, default=None):
 
 def _ints(value) -> Optional[List[int]]:
     return None if value is None else [int(v) for v in value]
-
-
-def _mul(*values: Dim) -> Dim:
-    product = 1
-    for v in values:
-        if v is None:
-            return None
-        product *= v
-    return product
 
 
 def _broadcast_dim(a: Dim, b: Dim) -> Dim:

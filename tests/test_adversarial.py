@@ -1,0 +1,57 @@
+"""Adversarial sizes: exact integers far beyond int64 products, very wide and very deep
+inputs, nothing allocated in proportion to tensor sizes, no RecursionError."""
+import json
+
+from conftest import run_cli
+
+HUGE = 2 ** 62
+
+
+def test_dims_up_to_2_62_stay_exact(write):
+    text = (f'input: "data"\ninput_shape {{ dim: 1 dim: 3 dim: {HUGE} dim: {HUGE} }}\n'
+            'layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" '
+            'convolution_param { num_output: 8 kernel_size: 1 } }\n'
+            'layer { name: "relu" type: "ReLU" bottom: "conv" top: "conv" }\n')
+    result = run_cli(write("huge.prototxt", text), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    conv = report["layers"][0]
+    # 1x1 conv, 3 -> 8 channels over 2^62 x 2^62 positions: MACC = 3 * 8 * 2^124 (exact).
+    assert conv["counts"]["macc"] == 3 * 8 * HUGE * HUGE
+    assert conv["counts"]["flops"] == 2 * 3 * 8 * HUGE * HUGE + 8 * HUGE * HUGE
+    assert conv["outputs"][0]["shape"] == [1, 8, HUGE, HUGE]
+    assert report["totals"]["peak_activation_elements"] == (3 + 8) * HUGE * HUGE
+
+
+def test_hundred_thousand_way_concat(write):
+    n = 100_000
+    bottoms = " ".join('bottom: "data"' for _ in range(n))
+    text = ('input: "data"\ninput_shape { dim: 1 dim: 2 dim: 3 dim: 3 }\n'
+            f'layer {{ name: "cat" type: "Concat" {bottoms} top: "cat" }}\n')
+    result = run_cli(write("wide.prototxt", text), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    cat = json.loads(result.stdout)["layers"][0]
+    assert cat["outputs"][0]["shape"] == [1, 2 * n, 3, 3]
+    # n inputs of 2x3x3 = 18 elements read, one output of 18 n elements written, 4 bytes each.
+    assert cat["bytes_read"] == 18 * n * 4 and cat["bytes_written"] == 18 * n * 4
+
+
+def test_deep_nesting_is_an_error_not_a_crash(write):
+    depth = 50_000
+    text = "layer { name: \"x\" " + "deep { " * depth + "}" * depth + " }\n"
+    result = run_cli(write("deep.prototxt", text))
+    assert result.returncode == 2 and "nesting deeper" in result.stderr
+    assert "Traceback" not in result.stderr and "Recursion" not in result.stderr
+
+
+def test_long_chain(write):
+    n = 20_000
+    lines = ['input: "data"', "input_shape { dim: 1 dim: 1 dim: 2 dim: 2 }"]
+    previous = "data"
+    for i in range(n):
+        lines.append(f'layer {{ name: "s{i}" type: "Sigmoid" bottom: "{previous}" top: "s{i}" }}')
+        previous = f"s{i}"
+    result = run_cli(write("chain.prototxt", "\n".join(lines)), "--format", "json", "-o", "-")
+    assert result.returncode == 0, result.stderr
+    # Sigmoid: 3 FLOPs per element (README), 4 elements, n layers.
+    assert json.loads(result.stdout)["totals"]["flops"]["value"] == 3 * 4 * n

@@ -63,6 +63,7 @@ def register(*ops: str, partial: bool = False):
     return add
 
 UNKNOWN = Shape.unknown()
+MAX_RANK = 254  # TensorFlow's limit: a longer 1-D "shape" tensor cannot describe a tensor
 MAX_VALUE_ELEMENTS = 1024  # values beyond this size are not tracked (they are data, not shapes)
 
 
@@ -157,9 +158,10 @@ def _shape_from_value(facts: TensorFacts) -> Shape:
     """A 1-D int tensor used as a shape: known values, else known rank only."""
     if facts.value is not None:
         return Shape(tuple(None if v is None or v < 0 else int(v) for v in facts.value))
-    if facts.dims is not None and len(facts.dims) == 1 and facts.dims[0] is not None:
+    if facts.dims is not None and len(facts.dims) == 1 and facts.dims[0] is not None \
+            and facts.dims[0] <= MAX_RANK:
         return Shape((None,) * facts.dims[0])
-    return UNKNOWN
+    return UNKNOWN  # also when the "shape" is longer than any tensor's rank can be
 
 
 def _small(value: Optional[Sequence]) -> Optional[tuple]:
@@ -1144,7 +1146,8 @@ def _concat(node, values: Sequence[TensorFacts], axis_facts: TensorFacts):
     value = None
     if rank == 1 and all(v.value is not None and not _is_partial(v.value) for v in values):
         value = _small(tuple(x for v in values for x in v.value))
-    elif rank == 1 and all(v.value is not None or v.is_known for v in values):
+    elif rank == 1 and all(v.value is not None or (v.is_known and v.dims[0] <= MAX_RANK)
+                           for v in values):
         # A shape concatenated from partly known pieces (ConstantPartialShape of a ConcatV2).
         value = _small(_partial_value(x for v in values
                                       for x in (v.value if v.value is not None

@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Tuple
 from ..errors import GraphError, ParseError
 from ..ir import Graph, Node, Param, Shape, Tensor
 from ..options import Options
+from .wire import looks_binary
 
 CAFFE_SUFFIXES = (".prototxt", ".caffemodel", ".binaryproto")
 
@@ -161,7 +162,7 @@ def _parse_net(path: str, data: bytes, warnings: List[str]):
     net = pb.NetParameter()
     if is_blank(data):
         raise ParseError("empty file: no network definition", file=path)
-    if _looks_binary(data):
+    if looks_binary(data):
         from google.protobuf.message import DecodeError
 
         try:
@@ -188,16 +189,6 @@ def _parse_net(path: str, data: bytes, warnings: List[str]):
     return net, order
 
 
-def _looks_binary(data: bytes) -> bool:
-    head = data[:4096]
-    if b"\x00" in head:
-        return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as e:
-        # A multi-byte character cut at the 4096-byte boundary is still text.
-        return e.start < len(head) - 4
-    return False
 
 
 def _layers_in_file_order(net, order, path: str) -> List[_Layer]:

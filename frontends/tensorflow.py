@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..errors import GraphError, ParseError
 from ..ir import Graph, Node, Param, Shape, Tensor, TensorFacts
 from ..options import Options
+from .wire import looks_binary
 
 TF_SUFFIXES = (".pb", ".pbtxt", ".meta", ".graphdef")
 MAX_DECODED_ELEMENTS = 1024  # Const values decoded (shapes, axes); weights are never read
@@ -112,17 +113,6 @@ def _trainable_names(meta_graph) -> Tuple[str, ...]:
     return tuple(names)
 
 
-def _looks_binary(data: bytes) -> bool:
-    head = data[:4096]
-    if b"\x00" in head:
-        return True
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as e:
-        # Only a character cut at the 4096-byte boundary is excused; a small binary GraphDef
-        # may well be valid UTF-8 but for its last bytes (a varint such as the versions field).
-        return len(data) <= len(head) or e.start < len(head) - 4
-    return False
 
 
 def _read_graph_def(path: str, data: bytes, warnings: List[str], options: Options):
@@ -130,7 +120,7 @@ def _read_graph_def(path: str, data: bytes, warnings: List[str], options: Option
     trainable variables' node names and the outputs to keep (a signature's)."""
     pb, meta = _pb(), _meta_pb()
     name = os.path.basename(path).lower()
-    if not _looks_binary(data):
+    if not looks_binary(data):
         from ..textproto import parse
 
         try:
@@ -322,7 +312,6 @@ def _topological_order(node_defs, path: str) -> List[int]:
             if n.name in seen:
                 raise GraphError(f"node name '{n.name}' is used twice", file=path, layer=n.name)
             seen.add(n.name)
-    waiting = [0] * len(node_defs)
     users: List[List[int]] = [[] for _ in node_defs]
     for i, n in enumerate(node_defs):
         for text in n.input:
@@ -333,22 +322,12 @@ def _topological_order(node_defs, path: str) -> List[int]:
                                  layer=n.name)
             if node_defs[j].op in ("NextIteration", "RefNextIteration"):
                 continue
-            waiting[i] += 1
             users[j].append(i)
-    import heapq
+    from ..toposort import stable_order
 
-    ready = [i for i, w in enumerate(waiting) if w == 0]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(i)
-        for u in users[i]:
-            waiting[u] -= 1
-            if waiting[u] == 0:
-                heapq.heappush(ready, u)
-    if len(order) != len(node_defs):
-        stuck = [node_defs[i].name for i, w in enumerate(waiting) if w > 0]
+    order, stuck_ids = stable_order(len(node_defs), users)
+    if stuck_ids:
+        stuck = [node_defs[i].name for i in stuck_ids]
         raise GraphError(f"the graph has a cycle through {len(stuck)} node(s), e.g. "
                          f"{', '.join(stuck[:3])}", file=path, layer=stuck[0])
     return order

@@ -362,3 +362,18 @@ def is_blank(data) -> bool:
     if head.strip():
         return False
     return len(data) <= len(head) or not bytes(data).strip()
+
+
+def looks_binary(data) -> bool:
+    """Binary protobuf rather than text: a NUL byte, or bytes that are not UTF-8, in the
+    first 4 KiB."""
+    head = bytes(data[:4096])
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        # Only a character cut at the 4096-byte boundary is excused; a small binary GraphDef
+        # may well be valid UTF-8 but for its last bytes (a varint such as the versions field).
+        return len(data) <= len(head) or e.start < len(head) - 4
+    return False

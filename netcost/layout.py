@@ -655,29 +655,16 @@ def layout_report(report, size_of: Callable[[DrawNode], Tuple[float, float]],
 
 
 def _topological(n: int, edges: List[Tuple[int, int]]) -> List[int]:
-    """Kahn's algorithm, smallest index first among the ready nodes: the identity order
-    when ids are already topological except for input boxes appended late."""
-    import heapq
+    """Smallest index first among the ready nodes: the identity order when ids are already
+    topological except for input boxes appended late; a cycle's nodes go last, in id order."""
+    from .toposort import stable_order
 
-    indegree = [0] * n
-    succ: List[List[int]] = [[] for _ in range(n)]
+    successors: List[List[int]] = [[] for _ in range(n)]
     for u, v in edges:
-        succ[u].append(v)
-        indegree[v] += 1
-    ready = [v for v in range(n) if indegree[v] == 0]
-    heapq.heapify(ready)
-    result = []
-    while ready:
-        v = heapq.heappop(ready)
-        result.append(v)
-        for w in succ[v]:
-            indegree[w] -= 1
-            if indegree[w] == 0:
-                heapq.heappush(ready, w)
-    if len(result) < n:  # a cycle: keep the remaining nodes in id order
-        seen = set(result)
-        result += [v for v in range(n) if v not in seen]
-    return result
+        successors[u].append(v)
+    order, stuck = stable_order(n, successors)
+    placed = set(order)
+    return order + [v for v in range(n) if v not in placed]
 
 
 def _route(nodes: List[DrawNode], edges: List[DrawEdge], lay: Layout,

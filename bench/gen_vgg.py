@@ -44,12 +44,9 @@ def fc_width_for(size_mb: float) -> int:
 
 
 def _varint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+    from netcost.frontends.wire import _varint_bytes
+
+    return _varint_bytes(value)
 
 
 def write_vgg(path: str, fc_width: int, seed: int = 0) -> int:

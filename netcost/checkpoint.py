@@ -72,8 +72,14 @@ def load_checkpoint(path: str, options: Options) -> CheckpointAnalysis:
 
 
 def _dtype_of(name: str) -> str:
-    base = name[3:].lower() if name.startswith("DT_") else name.lower()
-    return {"float": "float32", "double": "float64", "half": "float16"}.get(base, base)
+    """'DT_FLOAT' (as the index reader names it) -> 'float32', as the TF frontend names it."""
+    from .frontends.tensorflow import dtype_name
+    from .proto import tf_graph_pb2
+
+    try:
+        return dtype_name(tf_graph_pb2.DataType.Value(name))
+    except ValueError:  # a dtype this schema does not list: keep the index's own name
+        return name.lower()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from .arith import total
 from .breakdown import Bucket, by_scope, by_type
 from .cost import BYTES_PER_ELEMENT, Convention, NodeCost, cost_graph, get_convention
 from .ir import Graph, Node, Shape
@@ -21,24 +22,18 @@ PRECISIONS = tuple(BYTES_PER_ELEMENT)
 
 
 def _count(shapes: List[Shape]) -> Optional[int]:
-    total = 0
-    for s in shapes:
-        n = s.numel
-        if n is None:
-            return None
-        total += n
-    return total
+    return total(s.numel for s in shapes)
 
 
 def _sum_known(values) -> Tuple[int, bool]:
     """(sum of the known values, whether every value was known)."""
-    total, complete = 0, True
+    known, complete = 0, True
     for v in values:
         if v is None:
             complete = False
         else:
-            total += v
-    return total, complete
+            known += v
+    return known, complete
 
 
 @dataclass(frozen=True)

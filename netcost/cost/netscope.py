@@ -317,7 +317,7 @@ NETSCOPE_CONVENTION = Convention(
                 "bug (Eltwise always SUM, grouped deconvolution, Power without batch) the "
                 "rule counts what it meant; layer types it does not know count 0 operations.",
     source="dgschwend/netscope src/analyzer.coffee (shipped bundle), as measured in "
-           "NETSCOPE.md; differences in docs/convention-netscope.md",
+           "NETSCOPE.md; differences listed in README.md (netscope section)",
     metrics=(Metric("macc", "MACC", "multiply-accumulates"),
              Metric("comp", "comp", "comparisons"),
              Metric("add", "add", "additions"),

@@ -7,7 +7,7 @@ compute_memory.py): MAdd, Flops, MemRead and MemWrite. Each file knows a short l
 classes (matched by isinstance) and gives 0 for any other class ((0, 0) for memory), printing
 "X is not supported!". Functional calls (F.relu, torch.cat, x + y, x.view) are not modules, so
 torchstat never sees them. The per-type mapping and what torchstat does for it is written
-beside each rule below; docs/convention-torchstat.md has the same table in prose.
+beside each rule below; README.md (torchstat section) has the same table in prose.
 
 Facts of torchstat's formulas this module reproduces (n = element count, out = output):
   Conv2d            MAdd (2*kh*kw*C_in/G - 1 + bias) * out        Flops kh*kw*C_in*(C_out/G)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import GraphError, ParseError
 from ..ir import Graph, Node, Param, Shape, Tensor, TensorFacts
@@ -268,6 +268,48 @@ def decode_attr(value):
 
 # ---------------------------------------------------------------- building the IR
 
+class LazyAttrs(Mapping):
+    """A NodeDef's attrs, each decoded the first time something reads it: most attrs of a
+    big graph (T, use_cudnn_on_gpu, _class...) are never read, and decoding them all
+    eagerly was a quarter of the frontend's time."""
+
+    __slots__ = ("_proto", "_decoded")
+
+    def __init__(self, proto):
+        self._proto = proto  # the NodeDef's attr map
+        self._decoded: Dict[str, object] = {}
+
+    def __getitem__(self, key: str):
+        decoded = self._decoded
+        if key in decoded:
+            return decoded[key]
+        if key not in self._proto:
+            raise KeyError(key)
+        value = decoded[key] = decode_attr(self._proto[key])
+        return value
+
+    def get(self, key: str, default=None):
+        decoded = self._decoded
+        if key in decoded:
+            return decoded[key]
+        if key not in self._proto:
+            return default
+        value = decoded[key] = decode_attr(self._proto[key])
+        return value
+
+    def __contains__(self, key) -> bool:
+        return key in self._proto
+
+    def __iter__(self):
+        return iter(sorted(self._proto))
+
+    def __len__(self) -> int:
+        return len(self._proto)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
 def _split_input(text: str) -> Tuple[bool, str, int]:
     """'^a' -> control on a; 'a:2' -> (a, 2); 'a' -> (a, 0)."""
     if text.startswith("^"):
@@ -278,56 +320,82 @@ def _split_input(text: str) -> Tuple[bool, str, int]:
     return False, text, 0
 
 
-def _output_count(node_def, attrs: Dict, max_port: int) -> int:
-    shapes = attrs.get("_output_shapes")
-    op = node_def.op
+def _output_count(op: str, attrs: Mapping, data_inputs: int, max_port: int) -> int:
     if op in ("Split", "SplitV"):
         count = attrs.get("num_split", 1)
     elif op == "Unpack":
         count = attrs.get("num", 1)
     elif op in ("ShapeN", "ConcatOffset"):
-        count = attrs.get("N", len(node_def.input))
+        count = attrs.get("N", data_inputs)
     elif op == "IdentityN":
-        count = sum(1 for t in node_def.input if not t.startswith("^"))
+        count = data_inputs
     elif op == "RestoreV2":
         count = len(attrs.get("dtypes") or [])
     elif op in FIXED_OUTPUTS:
         count = FIXED_OUTPUTS[op]
     elif op.startswith(("ResourceApply", "ResourceSparseApply")):
         count = 0  # optimizer updates of resource variables output nothing
-    elif isinstance(shapes, list):
-        count = len(shapes)
+    elif "_output_shapes" in attrs:
+        shapes = attrs["_output_shapes"]
+        count = len(shapes) if isinstance(shapes, list) else 1
     else:
         count = 1
     return max(count, max_port + 1)
 
 
-def _topological_order(node_defs, path: str) -> List[int]:
+class _Parsed:
+    """One NodeDef's fields read out of protobuf once: every later pass touches plain
+    Python objects (a protobuf field read builds a new object each time)."""
+
+    __slots__ = ("name", "op", "attrs", "data", "controls")
+
+    def __init__(self, nd):
+        self.name = nd.name
+        self.op = nd.op
+        self.attrs = LazyAttrs(nd.attr)
+        data: List[Tuple[str, int]] = []
+        controls: List[str] = []
+        for text in nd.input:
+            control, name, port = _split_input(text)
+            if control:
+                controls.append(name)
+            else:
+                data.append((name, port))
+        self.data = data
+        self.controls = controls
+
+
+def _topological_order(parsed: Sequence[_Parsed], node_defs: Sequence, path: str) -> List[int]:
     """Kahn's algorithm, stable in file order; edges from NextIteration close v1 loops and do
     not count as dependencies."""
-    index = {n.name: i for i, n in enumerate(node_defs)}
-    if len(index) != len(node_defs):
+    index = {n.name: i for i, n in enumerate(parsed)}
+    if len(index) != len(parsed):
         seen = set()
-        for n in node_defs:
+        for n in parsed:
             if n.name in seen:
                 raise GraphError(f"node name '{n.name}' is used twice", file=path, layer=n.name)
             seen.add(n.name)
-    users: List[List[int]] = [[] for _ in node_defs]
-    for i, n in enumerate(node_defs):
-        for text in n.input:
-            _, name, _ = _split_input(text)
+    users: List[List[int]] = [[] for _ in parsed]
+    in_file_order = True
+    for i, n in enumerate(parsed):
+        for name in [name for name, _ in n.data] + n.controls:
             j = index.get(name)
-            if j is None:
+            if j is None:  # name the first such input as the file spells it
+                text = next(t for t in node_defs[i].input if _split_input(t)[1] not in index)
                 raise GraphError(f"input '{text}' names no node of the graph", file=path,
                                  layer=n.name)
-            if node_defs[j].op in ("NextIteration", "RefNextIteration"):
+            if parsed[j].op in ("NextIteration", "RefNextIteration"):
                 continue
             users[j].append(i)
+            if j >= i:
+                in_file_order = False
+    if in_file_order:
+        return list(range(len(parsed)))  # what the stable sort would give, without a heap
     from ..toposort import stable_order
 
-    order, stuck_ids = stable_order(len(node_defs), users)
+    order, stuck_ids = stable_order(len(parsed), users)
     if stuck_ids:
-        stuck = [node_defs[i].name for i in stuck_ids]
+        stuck = [parsed[i].name for i in stuck_ids]
         raise GraphError(f"the graph has a cycle through {len(stuck)} node(s), e.g. "
                          f"{', '.join(stuck[:3])}", file=path, layer=stuck[0])
     return order
@@ -335,50 +403,43 @@ def _topological_order(node_defs, path: str) -> List[int]:
 
 def build_graph(node_defs: Sequence, path: str, warnings: List[str], kind: str = "GraphDef",
                 trainable: Sequence[str] = ()) -> Graph:
-    node_defs = list(node_defs)
-    if not node_defs:
+    parsed = [_Parsed(nd) for nd in node_defs]
+    if not parsed:
         raise ParseError("the graph has no nodes", file=path)
     max_port: Dict[str, int] = {}
-    for n in node_defs:
-        for text in n.input:
-            control, name, port = _split_input(text)
-            if not control:
-                max_port[name] = max(max_port.get(name, 0), port)
-    order = _topological_order(node_defs, path)
+    for n in parsed:
+        for name, port in n.data:
+            if port >= max_port.get(name, 0):
+                max_port[name] = port
+    order = _topological_order(parsed, node_defs, path)
     trainable_set = set(trainable)
-    nodes: List[Node] = []
     tensors: Dict[str, Tensor] = {}
-    consumed = set()
-    inputs: List[str] = []
-    decoded = []
     # Every node's outputs first: a v1 loop's Merge reads its NextIteration, sorted after it.
+    outputs_of: Dict[str, Tuple[str, ...]] = {}
     for i in order:
-        nd = node_defs[i]
-        attrs = {key: decode_attr(nd.attr[key]) for key in sorted(nd.attr)}
-        count = _output_count(nd, attrs, max_port.get(nd.name, -1))
-        outputs = tuple(f"{nd.name}:{k}" for k in range(count))
+        n = parsed[i]
+        count = _output_count(n.op, n.attrs, len(n.data), max_port.get(n.name, -1))
+        outputs = tuple(f"{n.name}:{k}" for k in range(count))
         for t in outputs:
             tensors[t] = Tensor(t)
-        decoded.append((nd, attrs, outputs))
-    for nd, attrs, outputs in decoded:
-        data_inputs, controls = [], []
-        for text in nd.input:
-            control, name, port = _split_input(text)
-            if control:
-                controls.append(name)
-            else:
-                tensor = f"{name}:{port}"
-                data_inputs.append(tensor)
-                consumed.add(tensor)
+        outputs_of[n.name] = outputs
+    nodes: List[Node] = []
+    consumed = set()
+    inputs: List[str] = []
+    for i in order:
+        n = parsed[i]
+        data_inputs = tuple(f"{name}:{port}" for name, port in n.data)
         for t in data_inputs:
             if t not in tensors:
                 raise GraphError(f"input '{t}' names output {t.rsplit(':', 1)[1]} of a node "
-                                 "that has fewer outputs", file=path, layer=nd.name)
-        params = _params(nd, attrs, trainable_set)
-        if nd.op in ("Placeholder", "PlaceholderV2"):
+                                 "that has fewer outputs", file=path, layer=n.name)
+        consumed.update(data_inputs)
+        outputs = outputs_of[n.name]
+        if n.op in ("Placeholder", "PlaceholderV2"):
             inputs.extend(outputs)
-        nodes.append(Node(name=nd.name, op=nd.op, attrs=attrs, inputs=tuple(data_inputs),
-                          outputs=outputs, params=params, control_inputs=tuple(controls)))
+        nodes.append(Node(name=n.name, op=n.op, attrs=n.attrs, inputs=data_inputs,
+                          outputs=outputs, params=_params(n, trainable_set),
+                          control_inputs=tuple(n.controls)))
     bookkeeping = {"Const", "NoOp", "Placeholder", "VariableV2", "VarHandleOp", "Assert",
                    "SaveV2", "RestoreV2"}
     outputs_found = tuple(t for n in nodes if n.op not in bookkeeping for t in n.outputs[:1]
@@ -389,8 +450,9 @@ def build_graph(node_defs: Sequence, path: str, warnings: List[str], kind: str =
                  warnings=tuple(warnings))
 
 
-def _params(nd, attrs: Dict, trainable: set) -> Tuple[Param, ...]:
+def _params(nd: _Parsed, trainable: set) -> Tuple[Param, ...]:
     """Stored tensors: floating-point Consts (frozen weights) and variables."""
+    attrs = nd.attrs
     if nd.op == "Const":
         value = attrs.get("value")
         if isinstance(value, TensorFacts) and value.dtype.startswith(("float", "bfloat")) \

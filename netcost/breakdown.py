@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
-SCOPE_SEPARATORS = {"caffe": r"[/_]", "tensorflow": r"/"}
+SCOPE_SEPARATORS = {"caffe": re.compile(r"[/_]"), "tensorflow": re.compile(r"/")}
 
 
 @dataclass
@@ -45,9 +45,10 @@ def by_type(rows, total_ops: Optional[int]) -> List[Bucket]:
 def scope_path(name: str, framework: str) -> List[str]:
     """Every prefix of a layer name at a separator: 'res4a_branch2a' -> ['res4a',
     'res4a_branch2a']; 'inception_3a/1x1' -> ['inception', 'inception_3a', 'inception_3a/1x1']."""
-    pattern = SCOPE_SEPARATORS.get(framework, r"/")
-    cuts = [m.start() for m in re.finditer(pattern, name) if 0 < m.start() < len(name) - 1]
-    return [name[:c] for c in cuts] + [name]
+    pattern = SCOPE_SEPARATORS.get(framework, SCOPE_SEPARATORS["tensorflow"])
+    end = len(name) - 1
+    return [name[:c] for c in (m.start() for m in pattern.finditer(name)) if 0 < c < end] + \
+        [name]
 
 
 def by_scope(rows, framework: str, total_ops: Optional[int], depth: Optional[int] = None
@@ -60,12 +61,14 @@ def by_scope(rows, framework: str, total_ops: Optional[int], depth: Optional[int
         path = scope_path(r.name, framework)
         if depth is not None:
             path = path[:depth]
+        params, ops, moved = r.params, r.ops, r.bytes_moved
         parent: Optional[str] = None
         for level, key in enumerate(path, start=1):
-            if key not in buckets:
-                buckets[key] = Bucket(key, level)
+            bucket = buckets.get(key)
+            if bucket is None:
+                bucket = buckets[key] = Bucket(key, level)
                 children.setdefault(parent, []).append(key)
-            buckets[key].add(r.params, r.ops, r.bytes_moved)
+            bucket.add(params, ops, moved)
             parent = key
     ordered: List[Bucket] = []
 

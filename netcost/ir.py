@@ -6,6 +6,7 @@ shape may have unknown rank (dims is None); nothing downstream guesses an unknow
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping, Optional, Tuple
 
 Dim = Optional[int]
@@ -27,17 +28,19 @@ class Shape:
     def rank(self) -> Optional[int]:
         return None if self.dims is None else len(self.dims)
 
-    @property
+    # Cached: the cost engine, memory planner and reports ask every tensor for these many
+    # times (cached_property writes the instance __dict__, which a frozen dataclass allows).
+    @cached_property
     def is_known(self) -> bool:
-        return self.dims is not None and all(d is not None for d in self.dims)
+        return self.dims is not None and None not in self.dims
 
-    @property
+    @cached_property
     def numel(self) -> Optional[int]:
         """Element count as an exact int, or None when any dim is unknown."""
-        if not self.is_known:
+        if self.dims is None or None in self.dims:
             return None
         n = 1
-        for d in self.dims:  # type: ignore[union-attr]
+        for d in self.dims:
             n *= d
         return n
 
@@ -104,6 +107,16 @@ class Node:
     control_inputs: Tuple[str, ...] = ()  # TF `^node` inputs: order only, no data
     known_op: bool = True  # False: no rule knows this op; its params and costs are unknown
     derived: Mapping[str, Any] = field(default_factory=dict)  # geometry from shape inference
+
+
+def evolve(obj, **changes):
+    """A copy of a frozen dataclass instance with some fields changed: dataclasses.replace
+    without its per-field re-validation, which dominated per-node passes on huge graphs.
+    For dataclasses without __post_init__ or __slots__ (every IR class here)."""
+    copy = object.__new__(type(obj))
+    copy.__dict__.update(obj.__dict__)
+    copy.__dict__.update(changes)
+    return copy
 
 
 @dataclass(frozen=True)

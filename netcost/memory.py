@@ -24,7 +24,7 @@ def peak_activation_elements(graph: Graph) -> Tuple[Optional[int], Optional[str]
             if t in buffer_of:  # else a loop back edge (TF NextIteration), produced later
                 last[buffer_of[t]] = step
         for t in node.outputs:
-            shared = _in_place_source(node, t)
+            shared = _in_place_source(node, t) if node.in_place else None
             if shared is not None:
                 buffer_of[t] = buffer_of[shared]
             else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Dict, List, Optional, Tuple
 
 from .arith import total
@@ -96,40 +97,54 @@ class Report:
     scope_depth: Optional[int] = None
     warnings: Tuple[str, ...] = field(default=())
 
-    # ---- totals
-    @property
+    # ---- totals (cached: every renderer asks for them, some several times, and each is a
+    # pass over every layer; a Report is frozen, so they cannot go stale)
+    @cached_property
     def total_params(self) -> int:
-        return sum(r.params or 0 for r in self.layers)
+        return sum([r.params for r in self.layers if r.params])
 
-    @property
+    @cached_property
     def total_stored_values(self) -> int:
-        return sum(r.stored_values or 0 for r in self.layers)
+        return sum([r.stored_values for r in self.layers if r.stored_values])
 
-    @property
+    @cached_property
     def layers_with_unknown_params(self) -> List[str]:
         return [r.name for r in self.layers if r.params is None or r.stored_values is None]
 
-    @property
+    @cached_property
     def unknown_types(self) -> List[str]:
         return sorted({r.type for r in self.layers if not r.known_op})
 
-    @property
+    @cached_property
     def shape_issues(self) -> List[Tuple[str, str, str]]:
         return [(r.name, r.type, r.shape_note) for r in self.layers if r.shape_note]
 
-    @property
+    @cached_property
     def uncounted(self) -> List[str]:
         return [r.name for r in self.layers if r.cost is not None and r.cost.uncounted]
 
+    @cached_property
+    def _metric_totals(self) -> Dict[str, Tuple[int, bool]]:
+        return {key: _sum_known([r.cost.counts[key] for r in self.layers])
+                for key in self.convention.keys}
+
     def total(self, metric: str) -> Tuple[int, bool]:
         """(sum over layers of a convention metric, whether every layer's count is known)."""
-        return _sum_known(r.cost.counts[metric] for r in self.layers)
+        return self._metric_totals[metric]
 
     def total_bytes(self) -> Tuple[int, bool]:
-        return _sum_known(r.bytes_moved for r in self.layers)
+        return self._bytes_total
 
     def total_ops(self) -> Tuple[int, bool]:
-        return _sum_known(r.ops for r in self.layers)
+        return self._ops_total
+
+    @cached_property
+    def _bytes_total(self) -> Tuple[int, bool]:
+        return _sum_known([r.bytes_moved for r in self.layers])
+
+    @cached_property
+    def _ops_total(self) -> Tuple[int, bool]:
+        return _sum_known([r.ops for r in self.layers])
 
     @property
     def bytes_per_element(self) -> int:
@@ -144,7 +159,7 @@ class Report:
         n = self.peak_activation_elements
         return None if n is None else n * self.bytes_per_element
 
-    @property
+    @cached_property
     def intensity(self) -> Optional[float]:
         ops, ops_ok = self.total_ops()
         moved, moved_ok = self.total_bytes()
@@ -180,22 +195,24 @@ class Report:
         return render_html(self)
 
 
-def _row(graph: Graph, node: Node, cost: NodeCost, roofline) -> LayerRow:
-    learnable = [p.shape for p in node.params if p.learnable]
-    stored = [p.shape for p in node.params if not p.learnable]
+def _row(tensors, node: Node, cost: NodeCost, roofline) -> LayerRow:
     point = None
     if roofline is not None:
         point = estimate(cost.flops, cost.bytes_moved, roofline[0], roofline[1])
-    return LayerRow(
-        name=node.name, type=node.op,
-        inputs=tuple((t, graph.tensors[t].shape) for t in node.inputs),
-        outputs=tuple((t, graph.tensors[t].shape) for t in node.outputs),
+    params = stored = 0
+    if not node.known_op:
         # An op no rule knows may hold weights we cannot see: its counts are unknown, not 0.
-        params=_count(learnable) if node.known_op else None,
-        stored_values=_count(stored) if node.known_op else None,
-        param_tensors=tuple((p.name, p.shape, p.learnable) for p in node.params),
-        in_place=node.in_place, shape_note=node.shape_note, known_op=node.known_op,
-        cost=cost, roofline=point)
+        params = stored = None
+    elif node.params:
+        params = _count([p.shape for p in node.params if p.learnable])
+        stored = _count([p.shape for p in node.params if not p.learnable])
+    return LayerRow(
+        node.name, node.op,
+        tuple([(t, tensors[t].shape) for t in node.inputs]),
+        tuple([(t, tensors[t].shape) for t in node.outputs]),
+        params, stored,
+        tuple([(p.name, p.shape, p.learnable) for p in node.params]),
+        node.in_place, node.shape_note, node.known_op, cost, point)
 
 
 def _device(options: Options) -> Optional[Device]:
@@ -246,7 +263,7 @@ def build_report(graph: Graph, options: Options = Options()) -> Report:
     if device is not None:
         rates = (device.peak_for(options.precision), device.bandwidth)
     costs = cost_graph(graph, convention, options.precision)
-    rows = tuple(_row(graph, n, c, rates) for n, c in zip(graph.nodes, costs))
+    rows = tuple([_row(graph.tensors, n, c, rates) for n, c in zip(graph.nodes, costs)])
     roofline = None
     if device is not None:
         seconds, complete = 0.0, True

@@ -115,7 +115,7 @@ class Convention:
 
     @property
     def keys(self) -> Tuple[str, ...]:
-        return tuple(m.key for m in self.metrics)
+        return tuple([m.key for m in self.metrics])
 
 
 @dataclass(frozen=True)
@@ -153,62 +153,66 @@ ALIAS_OPS = {
 }
 
 
-def node_bytes(graph: Graph, node: Node, bytes_per_element: int) -> Tuple[Optional[int],
-                                                                           Optional[int]]:
-    if node.op in ALIAS_OPS.get(graph.framework, ()):
-        return 0, 0
-    if not node.inputs:
-        # An input layer, constant or variable computes nothing: its tensor is what the
-        # network is given or stores, and the layers that read it count those bytes.
-        return 0, 0
-    read = _sum([graph.tensors[t].shape.numel for t in node.inputs] +
-                [p.shape.numel for p in node.params])
-    written = _sum([graph.tensors[t].shape.numel for t in node.outputs])
+def _node_bytes(node: Node, inputs: Tuple[Shape, ...], outputs: Tuple[Shape, ...],
+                bytes_per_element: int) -> Tuple[Optional[int], Optional[int]]:
+    """(bytes read, bytes written) by a node that computes (see cost_graph for those that
+    move nothing): inputs and stored tensors read, outputs written."""
+    read = _sum([s.numel for s in inputs] + [p.shape.numel for p in node.params])
+    written = _sum([s.numel for s in outputs])
     return (None if read is None else read * bytes_per_element,
             None if written is None else written * bytes_per_element)
 
 
 def cost_graph(graph: Graph, convention: Convention, precision: str = "fp32") -> List[NodeCost]:
     per_element = BYTES_PER_ELEMENT[precision]
-    registry = convention.registry_for(graph.framework)
+    rule_for = convention.registry_for(graph.framework).get
+    keys = convention.keys
+    key_set = frozenset(keys)
+    aliases = ALIAS_OPS.get(graph.framework, ())
+    tensors = graph.tensors
+    flops_metric, flops_per_unit = convention.flops_metric, convention.flops_per_unit
     costs = []
     for node in graph.nodes:
-        ctx = CostContext(node, tuple(graph.tensors[t].shape for t in node.inputs),
-                          tuple(graph.tensors[t].shape for t in node.outputs))
-        read, written = node_bytes(graph, node, per_element)
-        rule = registry.get(node.op) if node.known_op else None
+        inputs = tuple([tensors[t].shape for t in node.inputs])
+        outputs = tuple([tensors[t].shape for t in node.outputs])
+        # An aliasing op moves no bytes; an input layer, constant or variable computes
+        # nothing: its tensor is what the network is given or stores, and the layers that
+        # read it count those bytes.
+        if node.op in aliases or not node.inputs:
+            read, written = 0, 0
+        else:
+            read, written = _node_bytes(node, inputs, outputs, per_element)
+        rule = rule_for(node.op) if node.known_op else None
         note = None
-        if rule is None:
-            counts: Counts = {k: None for k in convention.keys}
-            uncounted = True
+        uncounted = rule is None
+        if uncounted:
+            counts: Counts = dict.fromkeys(keys)
             note = (f"no {convention.name} cost rule for {node.op}" if node.known_op
                     else f"unknown layer type {node.op}")
         else:
-            uncounted = False
             try:
-                counts = dict(rule(ctx))
+                returned = rule(CostContext(node, inputs, outputs))
             except TypeError:
                 # A dim the formula needs is unknown (None reached arithmetic). With every
                 # shape known the same error is a bug in the rule: let it surface.
-                if all(s.is_known for s in ctx.inputs + ctx.outputs) and all(
+                if all(s.is_known for s in inputs + outputs) and all(
                         p.shape.is_known for p in node.params):
                     raise
-                counts = {k: None for k in convention.keys}
-            missing = set(convention.keys) - set(counts)
-            for key in missing:
-                counts[key] = 0  # a rule names only the metrics it adds to
-            extra = set(counts) - set(convention.keys)
-            if extra:
+                returned = dict.fromkeys(keys)
+            if not returned.keys() <= key_set:
+                extra = set(returned) - key_set
                 raise ValueError(f"{convention.name} rule for {node.op} returned unknown "
                                  f"metrics {sorted(extra)}")
-            if any(v is None for v in counts.values()):
+            counts = dict.fromkeys(keys, 0)  # a rule names only the metrics it adds to
+            counts.update(returned)
+            if None in counts.values():
                 note = node.shape_note or "a count depends on data the file does not hold"
         flops = None
-        if convention.flops_metric is not None:
-            value = counts.get(convention.flops_metric)
-            flops = None if value is None else value * convention.flops_per_unit
-        costs.append(NodeCost(node.name, node.op, {k: counts[k] for k in convention.keys},
-                              flops, read, written, uncounted, note))
+        if flops_metric is not None:
+            value = counts.get(flops_metric)
+            flops = None if value is None else value * flops_per_unit
+        costs.append(NodeCost(node.name, node.op, counts, flops, read, written, uncounted,
+                              note))
     return costs
 
 

@@ -10,6 +10,20 @@ def _tensors(pairs):
     return [{"name": name, "shape": shape.to_json()} for name, shape in pairs]
 
 
+def _tensor_cache():
+    """One JSON object per tensor, shared by the layer that writes it and those that read it
+    (the encoder writes it out each time; it is built once)."""
+    built = {}
+
+    def tensor_json(name, shape):
+        obj = built.get(name)
+        if obj is None:
+            obj = built[name] = {"name": name, "shape": shape.to_json()}
+        return obj
+
+    return tensor_json
+
+
 def _total(value_complete):
     value, complete = value_complete
     return {"value": value, "complete": complete}
@@ -20,17 +34,18 @@ def _bucket(b):
             "ops": b.ops, "bytes_moved": b.bytes_moved, "share": b.share}
 
 
-def _layer(r, report):
+def _layer(r, report, tensor_json):
     cost = r.cost
     layer = {
         "name": r.name, "type": r.type,
-        "inputs": _tensors(r.inputs), "outputs": _tensors(r.outputs),
+        "inputs": [tensor_json(name, shape) for name, shape in r.inputs],
+        "outputs": [tensor_json(name, shape) for name, shape in r.outputs],
         "params": r.params, "stored_values": r.stored_values,
         "param_tensors": [{"name": n, "shape": Shape.to_json(s), "learnable": le}
                           for n, s, le in r.param_tensors],
         "in_place": r.in_place,
         "shape_note": r.shape_note,
-        "counts": dict(cost.counts),
+        "counts": cost.counts,
         "flops": cost.flops,
         "bytes_read": cost.bytes_read, "bytes_written": cost.bytes_written,
         "intensity": cost.intensity,
@@ -49,6 +64,7 @@ def report_to_dict(report) -> dict:
     from ..version import __version__
 
     c = report.convention
+    tensor_json = _tensor_cache()
     data = {
         "schema_version": JSON_SCHEMA_VERSION,
         "netcost_version": __version__,
@@ -66,7 +82,7 @@ def report_to_dict(report) -> dict:
                   "shape": "elements per axis, null = unknown", "seconds": "seconds (estimate)"},
         "inputs": _tensors(report.inputs),
         "outputs": _tensors(report.outputs),
-        "layers": [_layer(r, report) for r in report.layers],
+        "layers": [_layer(r, report, tensor_json) for r in report.layers],
         "totals": {
             "layers": len(report.layers),
             "params": report.total_params,

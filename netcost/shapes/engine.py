@@ -6,11 +6,11 @@ reported by name and its outputs get unknown shapes; nothing is guessed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
 from ..errors import NetcostError, ShapeError
-from ..ir import Graph, Node, Param, Shape, Tensor, TensorFacts
+from ..ir import UNKNOWN_SHAPE, Graph, Node, Param, Shape, Tensor, TensorFacts, evolve
 from ..options import Options
 
 
@@ -74,28 +74,35 @@ class ShapeIssue:
 
 
 def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Graph:
-    shapes: Dict[str, Shape] = {name: t.shape for name, t in graph.tensors.items()}
-    dtypes: Dict[str, str] = {name: t.dtype for name, t in graph.tensors.items()}
-    values: Dict[str, Optional[tuple]] = {name: t.value for name, t in graph.tensors.items()}
+    # What is known of each tensor so far; a rule reads these for its inputs. Tensors are
+    # entered as their producer runs (v1 loop back edges read the file's initial facts).
+    facts: Dict[str, TensorFacts] = {}
+    shapes: Dict[str, Shape] = {}
     origin: Dict[str, str] = {}  # tensor -> node (or input) where its unknown dims come from
     overrides = dict(options.input_shapes)
+
+    def initial(name: str) -> TensorFacts:
+        t = graph.tensors[name]
+        known = facts[name] = TensorFacts(shapes.get(name, t.shape).dims, t.dtype, t.value)
+        return known
 
     warnings: List[str] = list(graph.warnings)
     produced = {t for node in graph.nodes for t in node.outputs}
     for name in graph.inputs:
         if name in produced:
             continue  # an input op's node (e.g. a TF Placeholder) sets it below
-        shapes[name] = _source_shape(name, shapes[name], overrides, options)
+        shapes[name] = _source_shape(name, graph.tensors[name].shape, overrides, options)
         if not shapes[name].is_known:
             origin[name] = f"net input '{name}'"
 
     new_nodes: List[Node] = []
+    get_facts = facts.get
     for node in graph.nodes:
-        ins = [TensorFacts(shapes[t].dims, dtypes[t], values[t]) for t in node.inputs]
+        ins = [get_facts(t) or initial(t) for t in node.inputs]
         rule = registry.get(node.op)
         note = None
         if rule is None:
-            result = ShapeResult([Shape.unknown()] * len(node.outputs))
+            result = ShapeResult([UNKNOWN_SHAPE] * len(node.outputs))
             note = f"unknown layer type '{node.op}': no shape rule"
         else:
             try:
@@ -111,23 +118,22 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
             raise ShapeError(f"{node.op} produces {len(result.outputs)} output(s) here but the "
                              f"graph names or reads {len(node.outputs)}", file=graph.source,
                              layer=node.name)
-        outputs = [Shape(s.dims) for s in result.outputs]
+        outputs = [s if type(s) is Shape else Shape(s.dims) for s in result.outputs]
         declared = node.attrs.get("_output_shapes")
         if isinstance(declared, list) and len(declared) == len(outputs):
             outputs = [_reconcile(node, i, inferred, stated, warnings, graph.source)
                        for i, (inferred, stated) in enumerate(zip(outputs, declared))]
-        out_dtypes = result.dtypes or [None] * len(outputs)
-        out_values = result.values or [None] * len(outputs)
-        default_dtype = ins[0].dtype if ins else "float32"
-        for t, dtype, value in zip(node.outputs, out_dtypes, out_values):
-            dtypes[t] = dtype or (graph.tensors[t].dtype if not node.inputs else default_dtype)
-            values[t] = value
         if registry.is_input(node):
             outputs = [_source_shape(_blob_name(t), s, overrides, options)
                        for t, s in zip(node.outputs, outputs)]
-        for t, s in zip(node.outputs, outputs):
+        out_dtypes = result.dtypes or [None] * len(outputs)
+        out_values = result.values or [None] * len(outputs)
+        default_dtype = ins[0].dtype if ins else None
+        for t, s, dtype, value in zip(node.outputs, outputs, out_dtypes, out_values):
             _check_dims(s, graph.source, node.name, t, registry.min_dim)
             shapes[t] = s
+            facts[t] = TensorFacts(s.dims, dtype or default_dtype or graph.tensors[t].dtype,
+                                   value)
         if any(not s.is_known for s in outputs):
             upstream = next((origin[t] for t in node.inputs if t in origin), None)
             if note is None:
@@ -141,16 +147,22 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
         else:
             note = None
         params = _merge_params(node, result.params, graph.source)
-        new_nodes.append(replace(node, params=tuple(params), shape_note=note,
-                                 known_op=rule is not None, derived=result.derived))
+        new_nodes.append(evolve(node, params=tuple(params), shape_note=note,
+                                known_op=rule is not None, derived=result.derived))
 
     if overrides:
         raise NetcostError(f"--input names no net input or data layer top: "
                            f"{', '.join(sorted(overrides))}", file=graph.source)
 
-    tensors = {name: Tensor(name, shapes[name], dtypes[name], values[name])
-               for name, t in graph.tensors.items()}
-    return replace(graph, nodes=tuple(new_nodes), tensors=tensors, warnings=tuple(warnings))
+    tensors = {}
+    for name, t in graph.tensors.items():
+        known = facts.get(name)
+        if known is None:
+            shape = shapes.get(name, t.shape)
+            tensors[name] = t if shape is t.shape else Tensor(name, shape, t.dtype, t.value)
+        else:
+            tensors[name] = Tensor(name, shapes[name], known.dtype, known.value)
+    return evolve(graph, nodes=tuple(new_nodes), tensors=tensors, warnings=tuple(warnings))
 
 
 def _reconcile(node: Node, index: int, inferred: Shape, stated, warnings: List[str],
@@ -192,7 +204,7 @@ def _source_shape(name: str, shape: Shape, overrides: Dict[str, Shape], options:
 
 
 def _check_dims(shape: Shape, source: str, layer: str, tensor: str, min_dim: int) -> None:
-    if shape.dims is None:
+    if not shape.dims:
         return
     for d in shape.dims:
         if d is not None and d < min_dim:

@@ -6,13 +6,14 @@ shape may have unknown rank (dims is None); nothing downstream guesses an unknow
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Mapping, Optional, Tuple
+
+from .record import cached, record
 
 Dim = Optional[int]
 
 
-@dataclass(frozen=True)
+@record
 class Shape:
     dims: Optional[Tuple[Dim, ...]]  # None: even the rank is unknown
 
@@ -29,12 +30,12 @@ class Shape:
         return None if self.dims is None else len(self.dims)
 
     # Cached: the cost engine, memory planner and reports ask every tensor for these many
-    # times (cached_property writes the instance __dict__, which a frozen dataclass allows).
-    @cached_property
+    # times.
+    @cached
     def is_known(self) -> bool:
         return self.dims is not None and None not in self.dims
 
-    @cached_property
+    @cached
     def numel(self) -> Optional[int]:
         """Element count as an exact int, or None when any dim is unknown."""
         if self.dims is None or None in self.dims:
@@ -58,7 +59,7 @@ class Shape:
 UNKNOWN_SHAPE = Shape(None)
 
 
-@dataclass(frozen=True)
+@record
 class TensorFacts(Shape):
     """What shape inference knows of a tensor: its shape, dtype and, for small constant
     integer tensors (shapes, axes, paddings), its values (flat, row-major), so that shape
@@ -72,7 +73,7 @@ class TensorFacts(Shape):
         return Shape(self.dims)
 
 
-@dataclass(frozen=True)
+@record
 class Tensor:
     name: str
     shape: Shape = UNKNOWN_SHAPE
@@ -80,7 +81,7 @@ class Tensor:
     value: Optional[Tuple[Any, ...]] = None  # small constant integer values, when known
 
 
-@dataclass(frozen=True)
+@record
 class Param:
     """A tensor stored with the model.
 
@@ -94,7 +95,7 @@ class Param:
     dtype: str = "float32"
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     name: str
     op: str  # the framework's own op/layer type name, e.g. "Convolution" or "Conv2D"

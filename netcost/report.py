@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Dict, List, Optional, Tuple
 
 from .arith import total
@@ -16,6 +15,7 @@ from .cost import BYTES_PER_ELEMENT, Convention, NodeCost, cost_graph, get_conve
 from .ir import Graph, Node, Shape
 from .memory import peak_activation_elements
 from .options import Options
+from .record import cached, record
 from .roofline import Device, RooflinePoint, custom_device, estimate, get_device, ridge_point
 
 JSON_SCHEMA_VERSION = 1
@@ -37,7 +37,7 @@ def _sum_known(values) -> Tuple[int, bool]:
     return known, complete
 
 
-@dataclass(frozen=True)
+@record
 class LayerRow:
     name: str
     type: str
@@ -99,31 +99,31 @@ class Report:
 
     # ---- totals (cached: every renderer asks for them, some several times, and each is a
     # pass over every layer; a Report is frozen, so they cannot go stale)
-    @cached_property
+    @cached
     def total_params(self) -> int:
         return sum([r.params for r in self.layers if r.params])
 
-    @cached_property
+    @cached
     def total_stored_values(self) -> int:
         return sum([r.stored_values for r in self.layers if r.stored_values])
 
-    @cached_property
+    @cached
     def layers_with_unknown_params(self) -> List[str]:
         return [r.name for r in self.layers if r.params is None or r.stored_values is None]
 
-    @cached_property
+    @cached
     def unknown_types(self) -> List[str]:
         return sorted({r.type for r in self.layers if not r.known_op})
 
-    @cached_property
+    @cached
     def shape_issues(self) -> List[Tuple[str, str, str]]:
         return [(r.name, r.type, r.shape_note) for r in self.layers if r.shape_note]
 
-    @cached_property
+    @cached
     def uncounted(self) -> List[str]:
         return [r.name for r in self.layers if r.cost is not None and r.cost.uncounted]
 
-    @cached_property
+    @cached
     def _metric_totals(self) -> Dict[str, Tuple[int, bool]]:
         return {key: _sum_known([r.cost.counts[key] for r in self.layers])
                 for key in self.convention.keys}
@@ -138,11 +138,11 @@ class Report:
     def total_ops(self) -> Tuple[int, bool]:
         return self._ops_total
 
-    @cached_property
+    @cached
     def _bytes_total(self) -> Tuple[int, bool]:
         return _sum_known([r.bytes_moved for r in self.layers])
 
-    @cached_property
+    @cached
     def _ops_total(self) -> Tuple[int, bool]:
         return _sum_known([r.ops for r in self.layers])
 
@@ -159,7 +159,7 @@ class Report:
         n = self.peak_activation_elements
         return None if n is None else n * self.bytes_per_element
 
-    @cached_property
+    @cached
     def intensity(self) -> Optional[float]:
         ops, ops_ok = self.total_ops()
         moved, moved_ok = self.total_bytes()

@@ -13,12 +13,13 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..arith import total as _sum
 from ..ir import Graph, Node, Param, Shape
+from ..record import record
 
 Counts = Dict[str, Optional[int]]
 BYTES_PER_ELEMENT = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
 
 
-@dataclass(frozen=True)
+@record
 class CostContext:
     """What a cost rule sees of one node."""
 
@@ -118,7 +119,7 @@ class Convention:
         return tuple([m.key for m in self.metrics])
 
 
-@dataclass(frozen=True)
+@record
 class NodeCost:
     name: str
     op: str

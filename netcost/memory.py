@@ -19,19 +19,21 @@ def peak_activation_elements(graph: Graph) -> Tuple[Optional[int], Optional[str]
     last: Dict[str, int] = {name: -1 for name in graph.inputs}
     size: Dict[str, Optional[int]] = {name: graph.tensors[name].shape.numel
                                       for name in graph.inputs}
+    tensors = graph.tensors
     for step, node in enumerate(graph.nodes):
         for t in node.inputs:
-            if t in buffer_of:  # else a loop back edge (TF NextIteration), produced later
-                last[buffer_of[t]] = step
+            buffer = buffer_of.get(t)
+            if buffer is not None:  # else a loop back edge (TF NextIteration), produced later
+                last[buffer] = step
         for t in node.outputs:
             shared = _in_place_source(node, t) if node.in_place else None
             if shared is not None:
-                buffer_of[t] = buffer_of[shared]
+                buffer = buffer_of[t] = buffer_of[shared]
             else:
-                buffer_of[t] = t
+                buffer = buffer_of[t] = t
                 first[t] = step
-                size[t] = graph.tensors[t].shape.numel
-            last[buffer_of[t]] = max(last.get(buffer_of[t], step), step)
+                size[t] = tensors[t].shape.numel
+            last[buffer] = step  # steps only grow: this is the latest use so far
     end = len(graph.nodes)
     for t in graph.outputs:
         last[buffer_of[t]] = end

@@ -52,12 +52,13 @@ class LayerRow:
     cost: Optional[NodeCost] = None
     roofline: Optional[RooflinePoint] = None
 
-    @property
+    # Cached: totals, breakdowns and renderers each read them for every row.
+    @cached
     def ops(self) -> Optional[int]:
         """The convention's FLOP-equivalent count (what intensity and roofline use)."""
         return None if self.cost is None else self.cost.flops
 
-    @property
+    @cached
     def bytes_moved(self) -> Optional[int]:
         return None if self.cost is None else self.cost.bytes_moved
 

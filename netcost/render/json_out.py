@@ -119,4 +119,6 @@ def report_to_dict(report) -> dict:
 
 def render_json(report, indent=None) -> str:
     # Compact by default: json's C encoder runs only without indent (10x faster on big graphs).
-    return json.dumps(report_to_dict(report), indent=indent) + "\n"
+    # The dict is a tree built here (tensor objects are shared, never cyclic): the encoder's
+    # cycle check would only cost time.
+    return json.dumps(report_to_dict(report), indent=indent, check_circular=False) + "\n"

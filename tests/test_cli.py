@@ -63,6 +63,19 @@ def test_input_override_and_batch_from_the_command_line():
     assert bad.returncode == 2 and "bad shape" in bad.stderr
 
 
+def test_batch_on_a_net_that_fixes_its_batch_says_why_it_fails(tmp_path):
+    # A recurrent net whose dimension 0 is time x streams (LRCN: 160 frames reshaped to
+    # 16 steps x 10 streams) cannot take --batch: the error names the layer and the option.
+    net = tmp_path / "recurrent.prototxt"
+    net.write_text('input: "data" input_shape { dim: 160 dim: 4096 }\n'
+                   'layer { name: "steps" type: "Reshape" bottom: "data" top: "steps"\n'
+                   '  reshape_param { shape { dim: 16 dim: 10 dim: 4096 } } }\n')
+    assert run_cli(str(net)).returncode == 0
+    result = run_cli(str(net), "--batch", "2")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "steps:" in result.stderr and "--batch 2" in result.stderr
+
+
 def test_version_and_help():
     result = run_cli("--version")
     assert result.returncode == 0 and result.stdout.strip() == f"netcost {__version__}"

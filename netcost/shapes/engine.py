@@ -108,11 +108,12 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
             try:
                 result = rule(node, ins)
             except NetcostError as e:
-                raise e.with_context(file=graph.source, layer=node.name)
+                raise _batch_hint(e.with_context(file=graph.source, layer=node.name), options)
             except (ZeroDivisionError, IndexError, KeyError, TypeError, ValueError) as e:
-                raise ShapeError(f"cannot infer the output shape of this {node.op} layer "
-                                 f"({type(e).__name__}: {e})", file=graph.source,
-                                 layer=node.name) from None
+                raise _batch_hint(ShapeError(f"cannot infer the output shape of this {node.op} "
+                                             f"layer ({type(e).__name__}: {e})",
+                                             file=graph.source, layer=node.name),
+                                  options) from None
             note = result.note
         if len(result.outputs) != len(node.outputs):
             raise ShapeError(f"{node.op} produces {len(result.outputs)} output(s) here but the "
@@ -163,6 +164,16 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
         else:
             tensors[name] = Tensor(name, shapes[name], known.dtype, known.value)
     return evolve(graph, nodes=tuple(new_nodes), tensors=tensors, warnings=tuple(warnings))
+
+
+def _batch_hint(error: NetcostError, options: Options) -> NetcostError:
+    """--batch rewrites dimension 0 of every input; a net that hard-codes its batch (a
+    Reshape to 16x10x4096 in an LRCN net, where dimension 0 is time x streams) then fails
+    further down, and the user should see why."""
+    if options.batch is not None and isinstance(error, ShapeError):
+        error.message += (f" (--batch {options.batch} set dimension 0 of every net input; "
+                          "this net fixes it elsewhere)")
+    return error
 
 
 def _reconcile(node: Node, index: int, inferred: Shape, stated, warnings: List[str],

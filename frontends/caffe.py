@@ -6,9 +6,10 @@ every tensor is unique, and weight blobs. Shapes are inferred later (netcost.sha
 """
 from __future__ import annotations
 
+import functools
 import os
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from ..errors import GraphError, ParseError
 from ..ir import Graph, Node, Param, Shape, Tensor
@@ -79,6 +80,7 @@ V0_TYPE_NAMES = {
 }
 
 
+@functools.cache
 def _pb():
     from ..proto import caffe_pb2  # deferred: keeps `netcost --version` fast
 
@@ -93,28 +95,31 @@ def match(path: str, head: bytes) -> bool:
     return "layer {" in text or "layers {" in text or "input_dim" in text
 
 
-@dataclass
 class _Layer:
     """One layer in modern form, whatever syntax the file used."""
 
-    name: str
-    type: str
-    bottoms: List[str]
-    tops: List[str]
-    params: Dict[str, object]  # *_param field name -> protobuf message
-    include: list = field(default_factory=list)
-    exclude: list = field(default_factory=list)
-    blobs: list = field(default_factory=list)
+    __slots__ = ("name", "type", "bottoms", "tops", "params", "include", "exclude", "blobs")
 
-    def __post_init__(self):
-        self.name, self.type = _text(self.name), _text(self.type)
-        self.bottoms = [_text(b) for b in self.bottoms]
-        self.tops = [_text(t) for t in self.tops]
+    def __init__(self, name, type, bottoms: Iterable, tops: Iterable,
+                 params: Dict[str, object], include: Iterable = (), exclude: Iterable = (),
+                 blobs: Iterable = ()):
+        self.name: str = _text(name)
+        self.type: str = _text(type)
+        self.bottoms: List[str] = _texts(bottoms)
+        self.tops: List[str] = _texts(tops)
+        self.params = params  # *_param field name -> protobuf message
+        self.include = list(include)
+        self.exclude = list(exclude)
+        self.blobs = list(blobs)
 
 
 def _text(value) -> str:
     """A proto2 string field holding invalid UTF-8 comes back as bytes from binary files."""
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+
+
+def _texts(values: Iterable) -> List[str]:
+    return [value if type(value) is str else _text(value) for value in values]
 
 
 def load(path: str, options: Options) -> Graph:
@@ -195,31 +200,48 @@ def _layers_in_file_order(net, order, path: str) -> List[_Layer]:
     if order is None:  # binary: no interleaving information; V1 nets have only `layers`
         order = [("layers", i) for i in range(len(net.layers))] + \
                 [("layer", i) for i in range(len(net.layer))]
+    # Each repeated field is listed once: indexing it per layer costs a lookup each time.
+    entries = {"layer": list(net.layer), "layers": list(net.layers)}
     layers: List[_Layer] = []
     for field_name, index in order:
+        message = entries[field_name][index]
         if field_name == "layer":
-            layers.append(_from_v2(net.layer[index]))
+            layers.append(_from_v2(message))
+        elif message.HasField("layer"):
+            layers.append(_from_v0(message, path))
         else:
-            v1 = net.layers[index]
-            if v1.HasField("layer"):
-                layers.append(_from_v0(v1, path))
-            else:
-                layers.append(_from_v1(v1, path))
+            layers.append(_from_v1(message, path))
     if any(layer.type == "Padding" for layer in layers):
         layers = _fold_v0_padding(layers, path)
     return layers
 
 
-def _set_params(message) -> Dict[str, object]:
-    return {fd.name: value for fd, value in message.ListFields()
-            if fd.name.endswith("_param") and fd.message_type is not None}
+@functools.cache
+def _param_fields(message_class) -> frozenset:
+    """Names of the *_param message fields of a layer message type."""
+    return frozenset(fd.name for fd in message_class.DESCRIPTOR.fields
+                     if fd.name.endswith("_param") and fd.message_type is not None)
+
+
+def _set_fields(message) -> Tuple[Dict[str, object], Dict[str, object]]:
+    """(*_param messages, other fields) set in a layer message, in field-number order:
+    one ListFields call instead of a lookup per field."""
+    param_names = _param_fields(type(message))
+    params: Dict[str, object] = {}
+    others: Dict[str, object] = {}
+    for fd, value in message.ListFields():
+        if fd.name in param_names:
+            params[fd.name] = value
+        else:
+            others[fd.name] = value
+    return params, others
 
 
 def _from_v2(layer) -> _Layer:
-    return _Layer(name=layer.name, type=layer.type, bottoms=list(layer.bottom),
-                  tops=list(layer.top), params=_set_params(layer),
-                  include=list(layer.include), exclude=list(layer.exclude),
-                  blobs=list(layer.blobs))
+    params, fields = _set_fields(layer)
+    get = fields.get
+    return _Layer(get("name", ""), get("type", ""), get("bottom", ()), get("top", ()),
+                  params, get("include", ()), get("exclude", ()), get("blobs", ()))
 
 
 def _from_v1(v1, path: str) -> _Layer:
@@ -228,13 +250,13 @@ def _from_v1(v1, path: str) -> _Layer:
     if layer_type is None:
         raise ParseError(f"V1 layer type {enum_name} has no modern equivalent",
                          file=path, layer=v1.name or None)
-    params = _set_params(v1)
+    params, fields = _set_fields(v1)
     data_param = params.get("data_param")
     if data_param is not None:
         _move_v1_transform_fields(data_param, params)
-    return _Layer(name=v1.name, type=layer_type, bottoms=list(v1.bottom), tops=list(v1.top),
-                  params=params, include=list(v1.include), exclude=list(v1.exclude),
-                  blobs=list(v1.blobs))
+    get = fields.get
+    return _Layer(get("name", ""), layer_type, get("bottom", ()), get("top", ()), params,
+                  get("include", ()), get("exclude", ()), get("blobs", ()))
 
 
 def _move_v1_transform_fields(data_param, params: Dict[str, object]) -> None:
@@ -303,8 +325,7 @@ def _from_v0(v1, path: str) -> _Layer:
         params[field_name] = message
     if layer_type == "Padding":
         params["pad"] = v0.pad
-    return _Layer(name=v0.name, type=layer_type, bottoms=list(v1.bottom), tops=list(v1.top),
-                  params=params, blobs=list(v0.blobs))
+    return _Layer(v0.name, layer_type, v1.bottom, v1.top, params, blobs=v0.blobs)
 
 
 def _fold_v0_padding(layers: List[_Layer], path: str) -> List[_Layer]:
@@ -356,19 +377,18 @@ def _select_layers(net, layers: List[_Layer], options: Options, path: str,
         phase = pb.Phase.Value((options.phase or "test").upper())
         stages = tuple(options.stages) or tuple(net.state.stage)
         state = _NetState(phase, level, stages)
-        return [layer for layer in layers if _included(layer, state, path)]
-    mentioned = []
+        return _layers_of_state(layers, state, path)
+    mentioned: Dict[str, None] = {}  # stage names in file order, each once
     for layer in layers:
-        for rule in list(layer.include) + list(layer.exclude):
+        for rule in layer.include + layer.exclude:
             for stage in list(rule.stage) + list(rule.not_stage):
-                if stage not in mentioned:
-                    mentioned.append(stage)
+                mentioned.setdefault(stage)
     candidates = [_NetState(phase, level, stages)
                   for phase in (pb.TEST, pb.TRAIN)
                   for stages in [tuple(net.state.stage)] + [(s,) for s in mentioned]]
     first = None
     for state in candidates:
-        kept = [layer for layer in layers if _included(layer, state, path)]
+        kept = _layers_of_state(layers, state, path)
         if first is None:
             first = kept
         if kept and _bottoms_resolve(net, kept):
@@ -382,10 +402,16 @@ def _select_layers(net, layers: List[_Layer], options: Options, path: str,
     return first or []
 
 
+def _layers_of_state(layers: List[_Layer], state: _NetState, path: str) -> List[_Layer]:
+    # Most layers have no rules at all: they are in every state.
+    return [layer for layer in layers
+            if not (layer.include or layer.exclude) or _included(layer, state, path)]
+
+
 def _bottoms_resolve(net, layers: List[_Layer]) -> bool:
     available = set(net.input)
     for layer in layers:
-        if any(bottom not in available for bottom in layer.bottoms):
+        if not available.issuperset(layer.bottoms):
             return False
         available.update(layer.tops)
     return True
@@ -420,36 +446,83 @@ def message_to_dict(message) -> Dict[str, object]:
 
     Enums become their names. A singular field that is unset and has no default in the
     schema becomes None, so rules can tell "not given" from a given zero, as Caffe's
-    has_*() checks do.
+    has_*() checks do. Each call returns new dicts and lists: nothing is shared.
     """
-    out: Dict[str, object] = {}
-    for fd in message.DESCRIPTOR.fields:
-        value = getattr(message, fd.name)
-        if fd.is_repeated:
-            if fd.message_type is not None:
-                out[fd.name] = [message_to_dict(v) for v in value]
-            elif fd.enum_type is not None:
-                out[fd.name] = [fd.enum_type.values_by_number[v].name for v in value]
-            else:
-                out[fd.name] = list(value)
-        elif fd.message_type is not None:
-            out[fd.name] = message_to_dict(value) if message.HasField(fd.name) else None
-        elif not message.HasField(fd.name) and not fd.has_default_value:
-            out[fd.name] = None
-        elif fd.enum_type is not None:
-            out[fd.name] = fd.enum_type.values_by_number[value].name
-        else:
-            out[fd.name] = _text(value) if fd.type == fd.TYPE_STRING else value
+    defaults, repeated, converters = _dict_plan(type(message))
+    out = defaults.copy()
+    for name in repeated:
+        out[name] = []
+    for fd, value in message.ListFields():  # only the fields set
+        convert = converters.get(fd.name)
+        if convert is not None:
+            out[fd.name] = convert(value)
+        elif fd.name in out:  # (extensions are left out)
+            out[fd.name] = value
     return out
 
 
+@functools.cache
+def _dict_plan(message_class):
+    """What message_to_dict needs of a message type, worked out once: the dict of an
+    empty message (repeated fields to be filled with new lists), and how to convert each
+    field's value when it is set (no entry: the value as it is)."""
+    empty = message_class()
+    defaults: Dict[str, object] = {}
+    repeated: List[str] = []
+    converters = {}
+    for fd in message_class.DESCRIPTOR.fields:
+        names = _enum_names_of(fd.enum_type) if fd.enum_type is not None else None
+        if fd.is_repeated:
+            defaults[fd.name] = None  # replaced by a new list; keeps the field order
+            repeated.append(fd.name)
+            if fd.message_type is not None:
+                converters[fd.name] = _dicts_of
+            elif names is not None:
+                converters[fd.name] = functools.partial(_enum_names, names)
+            else:
+                converters[fd.name] = list
+            continue
+        if fd.message_type is not None:
+            defaults[fd.name] = None
+            converters[fd.name] = message_to_dict
+            continue
+        if names is not None:
+            converters[fd.name] = names.__getitem__
+        elif fd.type == fd.TYPE_STRING:
+            converters[fd.name] = _text
+        if fd.has_default_value:
+            value = getattr(empty, fd.name)
+            convert = converters.get(fd.name)
+            defaults[fd.name] = convert(value) if convert is not None else value
+        else:
+            defaults[fd.name] = None
+    return defaults, tuple(repeated), converters
+
+
+def _enum_names_of(enum) -> Dict[int, str]:
+    # values_by_number decides which name an aliased number gets.
+    return {v.number: enum.values_by_number[v.number].name for v in enum.values}
+
+
+def _dicts_of(messages) -> List[Dict[str, object]]:
+    return [message_to_dict(m) for m in messages]
+
+
+def _enum_names(names: Dict[int, str], values) -> List[str]:
+    return [names[v] for v in values]
+
+
+@functools.cache
+def _empty_param(field_name: str):
+    """An empty message of LayerParameter's field `field_name` (never modified)."""
+    return type(getattr(_pb().LayerParameter(), field_name))()
+
+
 def _attrs(layer: _Layer) -> Dict[str, object]:
-    pb = _pb()
     attrs: Dict[str, object] = {}
     main = PARAM_FIELD_OF_TYPE.get(layer.type)
-    if main and main in pb.LayerParameter.DESCRIPTOR.fields_by_name and main not in layer.params:
-        message_type = pb.LayerParameter.DESCRIPTOR.fields_by_name[main].message_type
-        attrs[main] = message_to_dict(getattr(pb, message_type.name)())
+    if main and main not in layer.params and main in _param_fields(_pb().LayerParameter):
+        attrs[main] = message_to_dict(_empty_param(main))
     for name, message in layer.params.items():
         if name == "pad":  # V0 padding amount, already folded
             continue
@@ -478,29 +551,23 @@ def _build_graph(net, layers: List[_Layer], path: str, warnings: List[str]) -> G
 
     nodes: List[Node] = []
     consumed = set()
-    seen_names = set()
+    names = _NodeNames(path, warnings)
     for index, layer in enumerate(layers):
-        name = layer.name or f"{layer.type}_{index}"
-        if name in seen_names:
-            # Caffe tolerates repeated layer names; node names must be unique here.
-            suffix = 1
-            while f"{name}_{suffix}" in seen_names:
-                suffix += 1
-            warnings.append(f"{path}: layer name '{name}' is used twice; the second is "
-                            f"reported as '{name}_{suffix}'")
-            name = f"{name}_{suffix}"
-        seen_names.add(name)
+        name = names.unique(layer.name or f"{layer.type}_{index}")
         inputs = []
         for bottom in layer.bottoms:
-            if bottom not in latest:
+            tensor = latest.get(bottom)
+            if tensor is None:
                 raise GraphError(f"bottom blob '{bottom}' is not produced by any earlier "
                                  "layer or net input", file=path, layer=name)
-            inputs.append(latest[bottom])
-            consumed.add(latest[bottom])
+            inputs.append(tensor)
+        consumed.update(inputs)
         outputs = []
         in_place = False
+        # A set when long: a 100,000-way layer would otherwise search its bottoms per top.
+        bottoms = layer.bottoms if len(layer.bottoms) < 16 else set(layer.bottoms)
         for top in layer.tops:
-            if top in layer.bottoms:
+            if top in bottoms:
                 # In place: Caffe overwrites the blob; we give the new value its own name.
                 in_place = True
                 unique = f"{top}@{name}"
@@ -516,7 +583,8 @@ def _build_graph(net, layers: List[_Layer], path: str, warnings: List[str]) -> G
             tensors[unique] = Tensor(unique)
             latest[top] = unique
             outputs.append(unique)
-        params = tuple(Param(f"{name}/blob{i}", _blob_shape(b)) for i, b in enumerate(layer.blobs))
+        params = tuple(Param(f"{name}/blob{i}", _blob_shape(b))
+                       for i, b in enumerate(layer.blobs)) if layer.blobs else ()
         nodes.append(Node(name=name, op=layer.type, attrs=_attrs(layer), inputs=tuple(inputs),
                           outputs=tuple(outputs), params=params, in_place=in_place))
 
@@ -525,6 +593,31 @@ def _build_graph(net, layers: List[_Layer], path: str, warnings: List[str]) -> G
     return Graph(name=net_name, framework="caffe", nodes=tuple(nodes), tensors=tensors,
                  inputs=tuple(graph_inputs), outputs=outputs, source=path,
                  warnings=tuple(warnings))
+
+
+class _NodeNames:
+    """Unique node names: Caffe tolerates repeated layer names, node names may not."""
+
+    def __init__(self, path: str, warnings: List[str]):
+        self.path = path
+        self.warnings = warnings
+        self.seen = set()
+        # name -> the suffix that made it unique last time: names are only ever added, so
+        # the smallest free suffix never decreases and the search resumes there (a file
+        # repeating one name 100,000 times stays linear).
+        self.next_suffix: Dict[str, int] = {}
+
+    def unique(self, name: str) -> str:
+        if name in self.seen:
+            suffix = self.next_suffix.get(name, 1)
+            while f"{name}_{suffix}" in self.seen:
+                suffix += 1
+            self.next_suffix[name] = suffix
+            self.warnings.append(f"{self.path}: layer name '{name}' is used twice; the second "
+                                 f"is reported as '{name}_{suffix}'")
+            name = f"{name}_{suffix}"
+        self.seen.add(name)
+        return name
 
 
 def _net_inputs(net, path: str) -> List[Tuple[str, Shape]]:

@@ -68,13 +68,7 @@ def by_scope(rows, framework: str, total_ops: Optional[int], depth: Optional[int
             if bucket is None:
                 bucket = buckets[key] = Bucket(key, level)
                 children.setdefault(parent, []).append(key)
-            # Bucket.add inlined: this runs for every scope level of every layer.
-            bucket.layers += 1
-            bucket.params += params or 0
-            if bucket.ops is not None:
-                bucket.ops = None if ops is None else bucket.ops + ops
-            if bucket.bytes_moved is not None:
-                bucket.bytes_moved = None if moved is None else bucket.bytes_moved + moved
+            bucket.add(params, ops, moved)
             parent = key
     ordered: List[Bucket] = []
 

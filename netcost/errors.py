@@ -20,10 +20,21 @@ class NetcostError(Exception):
         return self
 
     def __str__(self) -> str:
-        parts = [p for p in (self.file, self.layer) if p]
+        # File and layer names come from the input and may hold any character: escaped
+        # rather than collapsed, so that the name stays recognizable.
+        parts = [_one_line(p) for p in (self.file, self.layer) if p]
         # Keep the report on one line whatever the message holds.
         message = " ".join(self.message.split())
         return ": ".join(parts + [message])
+
+
+def _one_line(name: str) -> str:
+    """`name` with every character that is not printable (newlines, form feeds, Unicode line
+    separators, other control characters) written as its Python escape, e.g. `x\\ny`."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in name)
 
 
 class ParseError(NetcostError):

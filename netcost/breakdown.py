@@ -1,11 +1,14 @@
 """Breakdowns of a report's totals: by layer type, and by name scope as a tree."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
-SCOPE_SEPARATORS = {"caffe": re.compile(r"[/_]"), "tensorflow": re.compile(r"/")}
+# Characters that end a scope, per framework; the first one is the canonical separator
+# that the others are mapped to before cutting.
+SCOPE_SEPARATORS = {"caffe": "/_", "tensorflow": "/"}
+_TO_CANONICAL = {framework: str.maketrans({c: chars[0] for c in chars[1:]})
+                 for framework, chars in SCOPE_SEPARATORS.items()}
 
 
 @dataclass
@@ -36,7 +39,10 @@ def by_type(rows, total_ops: Optional[int]) -> List[Bucket]:
     """One bucket per layer type, largest first (by the main count, then name)."""
     buckets: Dict[str, Bucket] = {}
     for r in rows:
-        buckets.setdefault(r.type, Bucket(r.type, 0)).add(r.params, r.ops, r.bytes_moved)
+        bucket = buckets.get(r.type)
+        if bucket is None:
+            bucket = buckets[r.type] = Bucket(r.type, 0)
+        bucket.add(r.params, r.ops, r.bytes_moved)
     result = sorted(buckets.values(), key=lambda b: (-(b.ops or 0), b.key))
     _shares(result, total_ops)
     return result
@@ -45,10 +51,16 @@ def by_type(rows, total_ops: Optional[int]) -> List[Bucket]:
 def scope_path(name: str, framework: str) -> List[str]:
     """Every prefix of a layer name at a separator: 'res4a_branch2a' -> ['res4a',
     'res4a_branch2a']; 'inception_3a/1x1' -> ['inception', 'inception_3a', 'inception_3a/1x1']."""
-    pattern = SCOPE_SEPARATORS.get(framework, SCOPE_SEPARATORS["tensorflow"])
+    separators = SCOPE_SEPARATORS.get(framework, "/")
+    marked = name.translate(_TO_CANONICAL[framework]) if len(separators) > 1 else name
     end = len(name) - 1
-    return [name[:c] for c in (m.start() for m in pattern.finditer(name)) if 0 < c < end] + \
-        [name]
+    path = []
+    cut = marked.find(separators[0], 1)  # a separator first or last cuts nothing
+    while 0 < cut < end:
+        path.append(name[:cut])
+        cut = marked.find(separators[0], cut + 1)
+    path.append(name)
+    return path
 
 
 def by_scope(rows, framework: str, total_ops: Optional[int], depth: Optional[int] = None

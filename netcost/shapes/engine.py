@@ -97,9 +97,12 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
 
     new_nodes: List[Node] = []
     get_facts = facts.get
+    rule_for = registry.get
+    min_dim = registry.min_dim
+    checked_dims = set()  # dims tuples already validated: most tensors share a few shapes
     for node in graph.nodes:
         ins = [get_facts(t) or initial(t) for t in node.inputs]
-        rule = registry.get(node.op)
+        rule = rule_for(node.op)
         note = None
         if rule is None:
             result = ShapeResult([UNKNOWN_SHAPE] * len(node.outputs))
@@ -127,15 +130,24 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
         if registry.is_input(node):
             outputs = [_source_shape(_blob_name(t), s, overrides, options)
                        for t, s in zip(node.outputs, outputs)]
-        out_dtypes = result.dtypes or [None] * len(outputs)
-        out_values = result.values or [None] * len(outputs)
         default_dtype = ins[0].dtype if ins else None
-        for t, s, dtype, value in zip(node.outputs, outputs, out_dtypes, out_values):
-            _check_dims(s, graph.source, node.name, t, registry.min_dim)
+        all_known = True
+        for i, (t, s) in enumerate(zip(node.outputs, outputs)):
+            dims = s.dims
+            if dims is None or None in dims:
+                all_known = False
+            if dims and dims not in checked_dims:
+                _check_dims(s, graph.source, node.name, t, min_dim)
+                if None not in dims:
+                    checked_dims.add(dims)
             shapes[t] = s
-            facts[t] = TensorFacts(s.dims, dtype or default_dtype or graph.tensors[t].dtype,
+            dtype = result.dtypes[i] if result.dtypes else None
+            value = result.values[i] if result.values else None
+            facts[t] = TensorFacts(dims, dtype or default_dtype or graph.tensors[t].dtype,
                                    value)
-        if any(not s.is_known for s in outputs):
+        if all_known:
+            note = None
+        else:
             upstream = next((origin[t] for t in node.inputs if t in origin), None)
             if note is None:
                 note = f"depends on {upstream}" if upstream else f"{node.op} output depends on data"
@@ -145,9 +157,8 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
             for t, s in zip(node.outputs, outputs):
                 if not s.is_known:
                     origin[t] = blame
-        else:
-            note = None
-        params = _merge_params(node, result.params, graph.source)
+        params = _merge_params(node, result.params, graph.source) if node.params else \
+            result.params
         new_nodes.append(evolve(node, params=tuple(params), shape_note=note,
                                 known_op=rule is not None, derived=result.derived))
 

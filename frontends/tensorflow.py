@@ -185,7 +185,10 @@ def dtype_name(enum_value: int) -> str:
 def shape_of(proto) -> Shape:
     if proto.unknown_rank:
         return Shape.unknown()
-    return Shape(tuple(None if d.size < 0 else d.size for d in proto.dim))
+    sizes = [d.size for d in proto.dim]  # each protobuf field read builds an object: once
+    if sizes and min(sizes) < 0:
+        sizes = [None if size < 0 else size for size in sizes]
+    return Shape(tuple(sizes))
 
 
 _INT_FORMATS = {"int32": "i", "int64": "q", "int16": "h", "int8": "b", "uint8": "B",

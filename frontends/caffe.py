@@ -6,6 +6,7 @@ every tensor is unique, and weight blobs. Shapes are inferred later (netcost.sha
 """
 from __future__ import annotations
 
+import copy
 import functools
 import os
 from dataclasses import dataclass
@@ -119,7 +120,10 @@ def _text(value) -> str:
 
 
 def _texts(values: Iterable) -> List[str]:
-    return [value if type(value) is str else _text(value) for value in values]
+    values = list(values)
+    if bytes in map(type, values):  # (a C loop: most lists hold only str)
+        values = [_text(value) for value in values]
+    return values
 
 
 def load(path: str, options: Options) -> Graph:
@@ -202,11 +206,12 @@ def _layers_in_file_order(net, order, path: str) -> List[_Layer]:
                 [("layer", i) for i in range(len(net.layer))]
     # Each repeated field is listed once: indexing it per layer costs a lookup each time.
     entries = {"layer": list(net.layer), "layers": list(net.layers)}
+    v2_params = _param_fields(_pb().LayerParameter)
     layers: List[_Layer] = []
     for field_name, index in order:
         message = entries[field_name][index]
         if field_name == "layer":
-            layers.append(_from_v2(message))
+            layers.append(_from_v2(message, v2_params))
         elif message.HasField("layer"):
             layers.append(_from_v0(message, path))
         else:
@@ -223,22 +228,23 @@ def _param_fields(message_class) -> frozenset:
                      if fd.name.endswith("_param") and fd.message_type is not None)
 
 
-def _set_fields(message) -> Tuple[Dict[str, object], Dict[str, object]]:
+def _set_fields(message, param_names: frozenset) -> Tuple[Dict[str, object],
+                                                          Dict[str, object]]:
     """(*_param messages, other fields) set in a layer message, in field-number order:
     one ListFields call instead of a lookup per field."""
-    param_names = _param_fields(type(message))
     params: Dict[str, object] = {}
     others: Dict[str, object] = {}
     for fd, value in message.ListFields():
-        if fd.name in param_names:
-            params[fd.name] = value
+        name = fd.name
+        if name in param_names:
+            params[name] = value
         else:
-            others[fd.name] = value
+            others[name] = value
     return params, others
 
 
-def _from_v2(layer) -> _Layer:
-    params, fields = _set_fields(layer)
+def _from_v2(layer, param_names: frozenset) -> _Layer:
+    params, fields = _set_fields(layer, param_names)
     get = fields.get
     return _Layer(get("name", ""), get("type", ""), get("bottom", ()), get("top", ()),
                   params, get("include", ()), get("exclude", ()), get("blobs", ()))
@@ -250,7 +256,7 @@ def _from_v1(v1, path: str) -> _Layer:
     if layer_type is None:
         raise ParseError(f"V1 layer type {enum_name} has no modern equivalent",
                          file=path, layer=v1.name or None)
-    params, fields = _set_fields(v1)
+    params, fields = _set_fields(v1, _param_fields(type(v1)))
     data_param = params.get("data_param")
     if data_param is not None:
         _move_v1_transform_fields(data_param, params)
@@ -452,7 +458,7 @@ def message_to_dict(message) -> Dict[str, object]:
     out = defaults.copy()
     for name in repeated:
         out[name] = []
-    for fd, value in message.ListFields():  # only the fields set
+    for fd, value in message.ListFields():  # only the fields set (none: a default message)
         convert = converters.get(fd.name)
         if convert is not None:
             out[fd.name] = convert(value)
@@ -513,20 +519,58 @@ def _enum_names(names: Dict[int, str], values) -> List[str]:
 
 
 @functools.cache
-def _empty_param(field_name: str):
-    """An empty message of LayerParameter's field `field_name` (never modified)."""
-    return type(getattr(_pb().LayerParameter(), field_name))()
+def _empty_main_param(layer_type: str):
+    """An empty message of the parameter field the layer type reads (never modified),
+    or None when it reads none."""
+    main = PARAM_FIELD_OF_TYPE.get(layer_type)
+    if main is None or main not in _param_fields(_pb().LayerParameter):
+        return None
+    return type(getattr(_pb().LayerParameter(), main))()
 
 
-def _attrs(layer: _Layer) -> Dict[str, object]:
+class _ParamDicts:
+    """message_to_dict of parameter messages, remembered by content for one graph: the
+    layers of a net repeat a few settings (every ReLU's defaults, the same convolution
+    shapes). Each call still returns its own dicts and lists, so no node shares them."""
+
+    def __init__(self):
+        # (message type, serialized content) -> (dict, how to copy its lists and dicts)
+        self.known: Dict[Tuple[type, bytes], Tuple[dict, Tuple[Tuple[str, object], ...]]] = {}
+
+    def of(self, message) -> Dict[str, object]:
+        key = (type(message), message.SerializePartialToString())
+        entry = self.known.get(key)
+        if entry is None:
+            first = message_to_dict(message)
+            copiers = tuple((k, _copier(v)) for k, v in first.items()
+                            if isinstance(v, (list, dict)))
+            entry = self.known[key] = (first, copiers)
+        first, copiers = entry
+        out = first.copy()
+        for k, copy_of in copiers:
+            out[k] = copy_of(out[k])
+        return out
+
+
+def _copier(value):
+    """A list of scalars is copied flat (the common case); anything nested, deeply."""
+    if isinstance(value, list) and not any(isinstance(v, (list, dict)) for v in value):
+        return list.copy
+    return copy.deepcopy
+
+
+def _attrs(layer: _Layer, dicts: _ParamDicts) -> Dict[str, object]:
     attrs: Dict[str, object] = {}
+    params = layer.params
     main = PARAM_FIELD_OF_TYPE.get(layer.type)
-    if main and main not in layer.params and main in _param_fields(_pb().LayerParameter):
-        attrs[main] = message_to_dict(_empty_param(main))
-    for name, message in layer.params.items():
+    if main not in params:
+        empty = _empty_main_param(layer.type)
+        if empty is not None:
+            attrs[main] = dicts.of(empty)
+    for name, message in params.items():
         if name == "pad":  # V0 padding amount, already folded
             continue
-        attrs[name] = message_to_dict(message)
+        attrs[name] = dicts.of(message)
     return attrs
 
 
@@ -552,8 +596,13 @@ def _build_graph(net, layers: List[_Layer], path: str, warnings: List[str]) -> G
     nodes: List[Node] = []
     consumed = set()
     names = _NodeNames(path, warnings)
+    dicts = _ParamDicts()
     for index, layer in enumerate(layers):
-        name = names.unique(layer.name or f"{layer.type}_{index}")
+        name = layer.name or f"{layer.type}_{index}"
+        if name in names.seen:
+            name = names.unique(name)
+        else:
+            names.seen.add(name)
         inputs = []
         for bottom in layer.bottoms:
             tensor = latest.get(bottom)
@@ -585,7 +634,7 @@ def _build_graph(net, layers: List[_Layer], path: str, warnings: List[str]) -> G
             outputs.append(unique)
         params = tuple(Param(f"{name}/blob{i}", _blob_shape(b))
                        for i, b in enumerate(layer.blobs)) if layer.blobs else ()
-        nodes.append(Node(name=name, op=layer.type, attrs=_attrs(layer), inputs=tuple(inputs),
+        nodes.append(Node(name=name, op=layer.type, attrs=_attrs(layer, dicts), inputs=tuple(inputs),
                           outputs=tuple(outputs), params=params, in_place=in_place))
 
     outputs = tuple(t for t in latest.values() if t not in consumed and t in tensors)
@@ -608,14 +657,14 @@ class _NodeNames:
         self.next_suffix: Dict[str, int] = {}
 
     def unique(self, name: str) -> str:
-        if name in self.seen:
-            suffix = self.next_suffix.get(name, 1)
-            while f"{name}_{suffix}" in self.seen:
-                suffix += 1
-            self.next_suffix[name] = suffix
-            self.warnings.append(f"{self.path}: layer name '{name}' is used twice; the second "
-                                 f"is reported as '{name}_{suffix}'")
-            name = f"{name}_{suffix}"
+        """A name for a layer called `name`, which is taken (and the warning saying so)."""
+        suffix = self.next_suffix.get(name, 1)
+        while f"{name}_{suffix}" in self.seen:
+            suffix += 1
+        self.next_suffix[name] = suffix
+        self.warnings.append(f"{self.path}: layer name '{name}' is used twice; the second "
+                             f"is reported as '{name}_{suffix}'")
+        name = f"{name}_{suffix}"
         self.seen.add(name)
         return name
 

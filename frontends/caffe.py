@@ -10,7 +10,7 @@ import copy
 import functools
 import os
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..errors import GraphError, ParseError
 from ..ir import Graph, Node, Param, Shape, Tensor
@@ -102,16 +102,17 @@ class _Layer:
     __slots__ = ("name", "type", "bottoms", "tops", "params", "include", "exclude", "blobs")
 
     def __init__(self, name, type, bottoms: Iterable, tops: Iterable,
-                 params: Dict[str, object], include: Iterable = (), exclude: Iterable = (),
-                 blobs: Iterable = ()):
+                 params: Dict[str, object], include: Sequence = (), exclude: Sequence = (),
+                 blobs: Sequence = ()):
         self.name: str = _text(name)
         self.type: str = _text(type)
         self.bottoms: List[str] = _texts(bottoms)
         self.tops: List[str] = _texts(tops)
         self.params = params  # *_param field name -> protobuf message
-        self.include = list(include)
-        self.exclude = list(exclude)
-        self.blobs = list(blobs)
+        # NetStateRule and BlobProto messages, kept in the sequences given (read only).
+        self.include = include
+        self.exclude = exclude
+        self.blobs = blobs
 
 
 def _text(value) -> str:
@@ -211,7 +212,7 @@ def _layers_in_file_order(net, order, path: str) -> List[_Layer]:
     for field_name, index in order:
         message = entries[field_name][index]
         if field_name == "layer":
-            layers.append(_from_v2(message, v2_params))
+            layers.append(_layer_of(message, v2_params))
         elif message.HasField("layer"):
             layers.append(_from_v0(message, path))
         else:
@@ -228,26 +229,33 @@ def _param_fields(message_class) -> frozenset:
                      if fd.name.endswith("_param") and fd.message_type is not None)
 
 
-def _set_fields(message, param_names: frozenset) -> Tuple[Dict[str, object],
-                                                          Dict[str, object]]:
-    """(*_param messages, other fields) set in a layer message, in field-number order:
-    one ListFields call instead of a lookup per field."""
+def _layer_of(message, param_names: frozenset, layer_type=None) -> _Layer:
+    """A _Layer of a LayerParameter or V1LayerParameter (`layer_type`: the modern type
+    of a V1 layer): one ListFields call finds every field set, in field-number order,
+    instead of a lookup per field."""
+    name = type_ = ""
+    bottoms = tops = include = exclude = blobs = ()
     params: Dict[str, object] = {}
-    others: Dict[str, object] = {}
     for fd, value in message.ListFields():
-        name = fd.name
-        if name in param_names:
-            params[name] = value
-        else:
-            others[name] = value
-    return params, others
-
-
-def _from_v2(layer, param_names: frozenset) -> _Layer:
-    params, fields = _set_fields(layer, param_names)
-    get = fields.get
-    return _Layer(get("name", ""), get("type", ""), get("bottom", ()), get("top", ()),
-                  params, get("include", ()), get("exclude", ()), get("blobs", ()))
+        field_name = fd.name
+        if field_name == "bottom":
+            bottoms = value
+        elif field_name == "top":
+            tops = value
+        elif field_name == "name":
+            name = value
+        elif field_name == "type":
+            type_ = value
+        elif field_name in param_names:
+            params[field_name] = value
+        elif field_name == "include":
+            include = value
+        elif field_name == "exclude":
+            exclude = value
+        elif field_name == "blobs":
+            blobs = value
+    return _Layer(name, type_ if layer_type is None else layer_type, bottoms, tops, params,
+                  include, exclude, blobs)
 
 
 def _from_v1(v1, path: str) -> _Layer:
@@ -256,13 +264,11 @@ def _from_v1(v1, path: str) -> _Layer:
     if layer_type is None:
         raise ParseError(f"V1 layer type {enum_name} has no modern equivalent",
                          file=path, layer=v1.name or None)
-    params, fields = _set_fields(v1, _param_fields(type(v1)))
-    data_param = params.get("data_param")
+    layer = _layer_of(v1, _param_fields(type(v1)), layer_type)
+    data_param = layer.params.get("data_param")
     if data_param is not None:
-        _move_v1_transform_fields(data_param, params)
-    get = fields.get
-    return _Layer(get("name", ""), layer_type, get("bottom", ()), get("top", ()), params,
-                  get("include", ()), get("exclude", ()), get("blobs", ()))
+        _move_v1_transform_fields(data_param, layer.params)
+    return layer
 
 
 def _move_v1_transform_fields(data_param, params: Dict[str, object]) -> None:
@@ -386,7 +392,7 @@ def _select_layers(net, layers: List[_Layer], options: Options, path: str,
         return _layers_of_state(layers, state, path)
     mentioned: Dict[str, None] = {}  # stage names in file order, each once
     for layer in layers:
-        for rule in layer.include + layer.exclude:
+        for rule in [*layer.include, *layer.exclude]:
             for stage in list(rule.stage) + list(rule.not_stage):
                 mentioned.setdefault(stage)
     candidates = [_NetState(phase, level, stages)
@@ -582,66 +588,90 @@ def _blob_shape(blob) -> Shape:
 
 
 def _build_graph(net, layers: List[_Layer], path: str, warnings: List[str]) -> Graph:
-    tensors: Dict[str, Tensor] = {}
-    latest: Dict[str, str] = {}  # Caffe blob name -> unique tensor name holding it now
-    producer: Dict[str, str] = {}  # blob name -> layer that produced it first
-    graph_inputs: List[str] = []
-
+    blobs = _Blobs(path)
+    graph_inputs = []
     for name, shape in _net_inputs(net, path):
-        tensors[name] = Tensor(name, shape)
-        latest[name] = name
-        producer[name] = "(net input)"
+        blobs.add_input(name, shape)
         graph_inputs.append(name)
-
     nodes: List[Node] = []
-    consumed = set()
     names = _NodeNames(path, warnings)
     dicts = _ParamDicts()
     for index, layer in enumerate(layers):
         name = layer.name or f"{layer.type}_{index}"
-        if name in names.seen:
-            name = names.unique(name)
-        else:
-            names.seen.add(name)
+        name = names.unique(name) if name in names.seen else names.add(name)
+        inputs = blobs.read(layer.bottoms, name)
+        outputs, in_place = blobs.write(layer.tops, layer.bottoms, name)
+        params = tuple(Param(f"{name}/blob{i}", _blob_shape(b))
+                       for i, b in enumerate(layer.blobs)) if layer.blobs else ()
+        nodes.append(Node(name=name, op=layer.type, attrs=_attrs(layer, dicts), inputs=inputs,
+                          outputs=outputs, params=params, in_place=in_place))
+    net_name = _text(net.name) or os.path.splitext(os.path.basename(path))[0]
+    return Graph(name=net_name, framework="caffe", nodes=tuple(nodes), tensors=blobs.tensors,
+                 inputs=tuple(graph_inputs), outputs=blobs.unconsumed(), source=path,
+                 warnings=tuple(warnings))
+
+
+class _Blobs:
+    """Caffe blobs as unique tensors: a blob written in place gets a new tensor each time."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.tensors: Dict[str, Tensor] = {}
+        self.latest: Dict[str, str] = {}  # Caffe blob name -> unique tensor name holding it now
+        self.producer: Dict[str, str] = {}  # blob name -> layer that produced it first
+        self.consumed = set()
+
+    def add_input(self, name: str, shape: Shape) -> None:
+        self.tensors[name] = Tensor(name, shape)
+        self.latest[name] = name
+        self.producer[name] = "(net input)"
+
+    def read(self, bottoms: List[str], layer: str) -> Tuple[str, ...]:
+        """The tensors a layer's bottoms name now."""
+        latest = self.latest
         inputs = []
-        for bottom in layer.bottoms:
+        for bottom in bottoms:
             tensor = latest.get(bottom)
             if tensor is None:
                 raise GraphError(f"bottom blob '{bottom}' is not produced by any earlier "
-                                 "layer or net input", file=path, layer=name)
+                                 "layer or net input", file=self.path, layer=layer)
             inputs.append(tensor)
-        consumed.update(inputs)
+        self.consumed.update(inputs)
+        return tuple(inputs)
+
+    def write(self, tops: List[str], bottoms: List[str], layer: str
+              ) -> Tuple[Tuple[str, ...], bool]:
+        """New tensors for a layer's tops, and whether it works in place."""
+        tensors, latest = self.tensors, self.latest
         outputs = []
         in_place = False
         # A set when long: a 100,000-way layer would otherwise search its bottoms per top.
-        bottoms = layer.bottoms if len(layer.bottoms) < 16 else set(layer.bottoms)
-        for top in layer.tops:
+        if len(bottoms) >= 16:
+            bottoms = set(bottoms)
+        for top in tops:
             if top in bottoms:
                 # In place: Caffe overwrites the blob; we give the new value its own name.
                 in_place = True
-                unique = f"{top}@{name}"
+                unique = f"{top}@{layer}"
             elif top in latest:
                 raise GraphError(f"top blob '{top}' is already produced by layer "
-                                 f"'{producer[top]}' (only in-place layers may reuse a "
-                                 "blob name)", file=path, layer=name)
+                                 f"'{self.producer[top]}' (only in-place layers may reuse a "
+                                 "blob name)", file=self.path, layer=layer)
             else:
                 unique = top
-                producer[top] = name
+                self.producer[top] = layer
             if unique in tensors:
-                raise GraphError(f"top blob '{top}' is written twice", file=path, layer=name)
+                raise GraphError(f"top blob '{top}' is written twice", file=self.path,
+                                 layer=layer)
             tensors[unique] = Tensor(unique)
             latest[top] = unique
             outputs.append(unique)
-        params = tuple(Param(f"{name}/blob{i}", _blob_shape(b))
-                       for i, b in enumerate(layer.blobs)) if layer.blobs else ()
-        nodes.append(Node(name=name, op=layer.type, attrs=_attrs(layer, dicts), inputs=tuple(inputs),
-                          outputs=tuple(outputs), params=params, in_place=in_place))
+        return tuple(outputs), in_place
 
-    outputs = tuple(t for t in latest.values() if t not in consumed and t in tensors)
-    net_name = _text(net.name) or os.path.splitext(os.path.basename(path))[0]
-    return Graph(name=net_name, framework="caffe", nodes=tuple(nodes), tensors=tensors,
-                 inputs=tuple(graph_inputs), outputs=outputs, source=path,
-                 warnings=tuple(warnings))
+    def unconsumed(self) -> Tuple[str, ...]:
+        """The graph outputs: the latest tensor of each blob that no layer reads."""
+        return tuple(t for t in self.latest.values()
+                     if t not in self.consumed and t in self.tensors)
 
 
 class _NodeNames:
@@ -655,6 +685,10 @@ class _NodeNames:
         # the smallest free suffix never decreases and the search resumes there (a file
         # repeating one name 100,000 times stays linear).
         self.next_suffix: Dict[str, int] = {}
+
+    def add(self, name: str) -> str:
+        self.seen.add(name)
+        return name
 
     def unique(self, name: str) -> str:
         """A name for a layer called `name`, which is taken (and the warning saying so)."""

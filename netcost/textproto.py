@@ -33,7 +33,7 @@ MAX_DEPTH = 100
 _SPACE = r"[ \t\r\n\f\v]*+(?:\#[^\n]*+[ \t\r\n\f\v]*+)*+"
 _STRING = r""""[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'"""
 _NUMBER = r"-?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fF]?)"
-_IDENT = r"-?[A-Za-z_][A-Za-z0-9_]*"
+_IDENT = r"-?[A-Za-z_][A-Za-z0-9_]*+"
 # The alternatives start with disjoint characters, except "." (a number when a digit
 # follows, else punctuation) and "-" (number or identifier by the character after it), which
 # the order below settles; the commonest tokens come first.
@@ -82,7 +82,8 @@ def parse(text: str, message, *, path: str = "<text>",
     tokens = _Tokens(text, path)
     reader = _Reader(tokens, warn or (lambda _msg: None), order_of, message)
     out: List[bytes] = []
-    reader.read_fields(message.DESCRIPTOR, 0, None, out)
+    descriptor = message.DESCRIPTOR
+    reader.read_fields(descriptor, reader.fields_of(descriptor), 0, None, out)
     # Nothing is merged until the whole text is read: on an error the message is untouched.
     message.MergeFromString(b"".join(out))
     return reader.order
@@ -164,14 +165,15 @@ def _kind(token: str) -> str:
 class _Field:
     """What the reader needs of one field, looked up once per message type."""
 
-    __slots__ = ("descriptor", "name", "tag", "end_tag", "repeated", "message", "text",
-                 "values", "order")
+    __slots__ = ("descriptor", "name", "tag", "end_tag", "repeated", "message", "fields",
+                 "text", "values", "order")
 
     def __init__(self, fd, values: Dict[str, bytes], order: bool):
         self.descriptor = fd
         self.name = fd.name
         self.repeated = fd.is_repeated
         self.message = fd.message_type if fd.type in _MESSAGE_TYPES else None
+        self.fields: Optional[Dict[str, _Field]] = None  # the message's, once it is read
         self.text = fd.type in _TEXT_TYPES  # adjacent string literals concatenate
         self.values = values  # value token text -> its wire encoding (shared per type)
         self.order = order  # entries' file order is returned when in the top-level message
@@ -216,14 +218,14 @@ class _Reader:
         key = fd.enum_type.full_name if fd.type == FieldDescriptor.TYPE_ENUM else fd.type
         return self.value_caches.setdefault(key, {})
 
-    def read_fields(self, descriptor, depth: int, close: Optional[str],
-                    out: List[bytes]) -> None:
-        """Read fields up to `close` (None: the end of the text) from self.pos, appending
-        their wire encoding to `out`; self.pos is left after `close`."""
+    def read_fields(self, descriptor, fields: Dict[str, _Field], depth: int,
+                    close: Optional[str], out: List[bytes]) -> None:
+        """Read fields of `descriptor` (`fields`: fields_of it) up to `close` (None: the end
+        of the text) from self.pos, appending their wire encoding to `out`; self.pos is left
+        after `close`."""
         if depth > MAX_DEPTH:
             raise self.t.error(self.pos, f"nesting deeper than {MAX_DEPTH} levels")
         texts = self.texts
-        fields = self.fields_of(descriptor)
         append = out.append
         seen_singular = set()
         i = self.pos
@@ -261,16 +263,6 @@ class _Reader:
             if separator == "," or separator == ";":
                 i += 1
 
-    def _known_value(self, field: _Field, i: int, out: List[bytes]) -> bool:
-        """Append the value at `i` if its text was converted for this type before."""
-        texts = self.texts
-        encoded = field.values.get(texts[i])
-        if encoded is None or (field.text and texts[i + 1][:1] in _QUOTES):
-            return False
-        out.append(field.tag)
-        out.append(encoded)
-        return True
-
     def unknown_field(self, descriptor, i: int, depth: int, close: Optional[str]) -> int:
         """Token `i` is not a field of `descriptor`: an error, or an unknown field skipped
         with a warning. Returns the index after it."""
@@ -289,27 +281,36 @@ class _Reader:
         texts = self.texts
         if texts[i] == ":":
             i += 1
-        if texts[i] == "{":
+        opener = texts[i]
+        if opener == "{":
             close = "}"
-        elif texts[i] == "<":
+        elif opener == "<":
             close = ">"
         else:
             raise self.t.error(i, f"expected '{{' after message field '{field.name}'")
         if field.order and depth == 0:
-            index = self.next_index.get(field.name)
-            if index is None:
-                index = len(getattr(self.top, field.name))
-            self.order.append((field.name, index))
-            self.next_index[field.name] = index + 1
+            self.note_order(field.name)
+        fields = field.fields
+        if fields is None:
+            fields = field.fields = self.fields_of(field.message)
         body: List[bytes] = []
         self.pos = i + 1
-        self.read_fields(field.message, depth + 1, close, body)
+        self.read_fields(field.message, fields, depth + 1, close, body)
         payload = b"".join(body)
         if field.end_tag is None:
-            out += (field.tag, _varint(len(payload)), payload)
+            size = len(payload)
+            out += (field.tag, _SMALL_VARINTS[size] if size < 0x80 else _varint(size), payload)
         else:
             out += (field.tag, payload, field.end_tag)
         return self.pos
+
+    def note_order(self, name: str) -> None:
+        """A new entry of the top-level repeated field `name`: record its index."""
+        index = self.next_index.get(name)
+        if index is None:  # entries the message held before the parse come first
+            index = len(getattr(self.top, name))
+        self.order.append((name, index))
+        self.next_index[name] = index + 1
 
     def scalar_field(self, field: _Field, i: int, out: List[bytes]) -> int:
         """`: value` or, for a repeated field, `: [v, ...]` from token `i`."""
@@ -335,15 +336,29 @@ class _Reader:
 
     def value(self, field: _Field, i: int, out: List[bytes]) -> int:
         """Append the value starting at token `i`; returns the index after it."""
-        if self._known_value(field, i, out):
-            return i + 1
-        value, end = self.convert(field.descriptor, i)
-        encoded = _ENCODERS[field.descriptor.type](value)
-        if end == i + 1:  # not a concatenation: the text alone gives this encoding
-            field.values[self.texts[i]] = encoded
+        texts = self.texts
+        text = texts[i]
+        encoded = field.values.get(text)
+        if encoded is None or (field.text and texts[i + 1][:1] in _QUOTES):
+            encoded, end = self.encode(field, i)
+            if end == i + 1:  # not a concatenation: the text alone gives this encoding
+                field.values[text] = encoded
+        else:
+            end = i + 1
         out.append(field.tag)
         out.append(encoded)
         return end
+
+    def encode(self, field: _Field, i: int) -> Tuple[bytes, int]:
+        """The wire encoding of the value starting at token `i`, and the index after it."""
+        texts = self.texts
+        text = texts[i]
+        if (field.descriptor.type == FieldDescriptor.TYPE_STRING and text[:1] in _QUOTES
+                and "\\" not in text and texts[i + 1][:1] not in _QUOTES):
+            # One literal without escapes, as most names are: its text is its value.
+            return _length_delimited(text[1:-1].encode("utf-8")), i + 1
+        value, end = self.convert(field.descriptor, i)
+        return _ENCODERS[field.descriptor.type](value), end
 
     def convert(self, field, start: int):
         """(Python value, index after it) of the value at token `start`, checked against

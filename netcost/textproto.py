@@ -490,7 +490,10 @@ def _to_float(kind: str, text: str, name: str) -> float:
     if kind != "number":
         raise ValueError(f"expected a number for '{name}', found {text}")
     if text.lower().startswith(("0x", "-0x")):
-        return float(int(text, 16))
+        try:
+            return float(int(text, 16))
+        except OverflowError:  # past the double range: infinity, as for a decimal number
+            return -math.inf if text.startswith("-") else math.inf
     return float(text.rstrip("fF"))
 
 

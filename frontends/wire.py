@@ -16,6 +16,7 @@ The walk recurses only along the schema below, which has no cycles: depth is bou
 from __future__ import annotations
 
 import mmap
+import re
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Tuple, Union
 
@@ -364,11 +365,16 @@ def is_blank(data) -> bool:
     return len(data) <= len(head) or not bytes(data).strip()
 
 
+# Control characters a text protobuf never holds (whitespace \t \n \v \f \r excepted) but
+# binary tags often are: 0x08 (field 1 varint), 0x12 (field 2 bytes), 0x1a (field 3 bytes).
+_BINARY_ONLY = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+
+
 def looks_binary(data) -> bool:
-    """Binary protobuf rather than text: a NUL byte, or bytes that are not UTF-8, in the
-    first 4 KiB."""
+    """Binary protobuf rather than text: a NUL or other non-whitespace control byte, or bytes
+    that are not UTF-8, in the first 4 KiB. (A small binary file may well be all ASCII.)"""
     head = bytes(data[:4096])
-    if b"\x00" in head:
+    if _BINARY_ONLY.search(head):
         return True
     try:
         head.decode("utf-8")

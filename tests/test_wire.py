@@ -601,3 +601,16 @@ def test_lenet_frozen_analyzes_the_same(monkeypatch):
     assert result.returncode == 0, result.stderr
     totals = json.loads(result.stdout)["totals"]
     assert totals["flops"]["value"] == 4_615_950
+
+
+def test_small_binary_that_is_valid_utf8_is_binary():
+    # A MetaGraphDef holding one small graph: every byte below 0x80, no NUL, yet binary.
+    meta = mpb.MetaGraphDef()
+    node = meta.graph_def.node.add(name="v", op="VarHandleOp")
+    node.attr["shape"].shape.dim.add(size=2)
+    data = meta.SerializeToString()
+    assert b"\x00" not in data and data.decode("utf-8")
+    assert wire.looks_binary(data)
+    for text in (b'node { name: "a" op: "Relu" }\n', b"layer {\r\n\tname: 'x'\x0b\x0c}",
+                 'name: "caf\u00e9"'.encode()):
+        assert not wire.looks_binary(text)

@@ -1371,9 +1371,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     _cap_address_space()
     failed = False
 
+    started = time.time()
+
     def report(stats: Stats) -> None:
+        # Complete enough to stand for the summary of a run stopped early.
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         print(f"  {stats.reader}: {stats.examples} examples, {stats.crashes} crashes, "
-              f"{stats.slow} slow", file=sys.stderr, flush=True)
+              f"{stats.slow} slow (slowest {stats.slowest:.3f} s), peak RSS {peak} MiB, "
+              f"{time.time() - started:.0f} s", file=sys.stderr, flush=True)
 
     for reader in args.reader:
         result = run_reader(reader, args.examples, args.seed, report if args.progress else None,

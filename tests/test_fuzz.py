@@ -3,19 +3,36 @@
 The long run (100,000 inputs per reader) is its own command: python bench/fuzz_readers.py."""
 import glob
 import os
+import resource
+import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT
 
 REGRESSIONS = sorted(f for f in glob.glob(os.path.join(ROOT, "tests", "regressions", "*"))
                      if not f.endswith(".why.txt"))
 
 
+# The contract allows 1 GB; a saved input that makes netcost allocate without bound fails
+# against this cap in seconds instead of driving the machine out of memory.
+MEMORY_CAP = 2 << 30
+
+
+def _cap_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def _replay(path):
+    """The CLI on a saved input in a fresh process (as conftest.run_cli), memory capped."""
+    return subprocess.run([sys.executable, "-m", "netcost", path, "--format", "json"],
+                          capture_output=True, text=True, preexec_fn=_cap_memory, timeout=300)
+
+
 @pytest.mark.parametrize("path", REGRESSIONS, ids=os.path.basename)
 def test_saved_crash_inputs_give_a_clear_result(path):
-    result = run_cli(path, "--format", "json")
+    result = _replay(path)
     assert result.returncode in (0, 2), result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     if result.returncode == 2:

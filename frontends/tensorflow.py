@@ -19,6 +19,10 @@ from .wire import looks_binary
 
 TF_SUFFIXES = (".pb", ".pbtxt", ".meta", ".graphdef")
 MAX_DECODED_ELEMENTS = 1024  # Const values decoded (shapes, axes); weights are never read
+# Outputs one node may have. TF ops have a handful (a Split or ShapeN some hundreds); a larger
+# count read from an attr or a port number is a corrupt file, and honouring it would allocate
+# one tensor name per output.
+MAX_OUTPUTS = 1 << 16
 
 # Outputs of ops whose count does not follow from their consumers alone.
 FIXED_OUTPUTS = {
@@ -75,13 +79,13 @@ def load(path: str, options: Options) -> Graph:
     return build_graph(node_defs, path, warnings, kind, trainable)
 
 
-def _saved_model_trainable(meta_graph) -> Tuple[str, ...]:
+def _saved_model_trainable(meta_graph, path: str) -> Tuple[str, ...]:
     """TF2: trainable variables as the object graph records them. Its names are not unique
     ("Variable" twice) while graph nodes are ("Variable", "Variable_1"): a node matches an
     unused record of the same base name and shape."""
     import re
 
-    names = list(_trainable_names(meta_graph))
+    names = list(_trainable_names(meta_graph, path))
     records = [(obj.variable.name.split(":")[0], shape_of(obj.variable.shape),
                 obj.variable.trainable)
                for obj in meta_graph.object_graph_def.nodes
@@ -101,14 +105,20 @@ def _saved_model_trainable(meta_graph) -> Tuple[str, ...]:
     return tuple(names)
 
 
-def _trainable_names(meta_graph) -> Tuple[str, ...]:
+def _trainable_names(meta_graph, path: str = "") -> Tuple[str, ...]:
     """Node names of the TRAINABLE_VARIABLES collection (serialized VariableDefs)."""
     collection = meta_graph.collection_def.get("trainable_variables")
     if collection is None:
         return ()
+    from google.protobuf.message import DecodeError
+
     names = []
     for blob in collection.bytes_list.value:
-        variable = _meta_pb().VariableDef.FromString(blob)
+        try:
+            variable = _meta_pb().VariableDef.FromString(blob)
+        except DecodeError:
+            raise ParseError("the trainable_variables collection holds an entry that is not "
+                             "a VariableDef", file=path or None) from None
         names.append(variable.variable_name.split(":")[0])
     return tuple(names)
 
@@ -131,7 +141,7 @@ def _read_graph_def(path: str, data: bytes, warnings: List[str], options: Option
         parse(text, message, path=path, warn=warnings.append)
         if isinstance(message, pb.GraphDef):
             return message, "text GraphDef", (), ()
-        return message.graph_def, "text MetaGraphDef", _trainable_names(message), ()
+        return message.graph_def, "text MetaGraphDef", _trainable_names(message, path), ()
     from google.protobuf.message import DecodeError
 
     from .wire import strip_payloads
@@ -147,14 +157,14 @@ def _read_graph_def(path: str, data: bytes, warnings: List[str], options: Option
     try:
         if name.endswith(".meta"):
             message = meta.MetaGraphDef.FromString(stripped("MetaGraphDef"))
-            return message.graph_def, "MetaGraphDef", _trainable_names(message), ()
+            return message.graph_def, "MetaGraphDef", _trainable_names(message, path), ()
         if name == "saved_model.pb" or name.endswith("saved_model.pb"):
             from .tf_functions import choose_meta_graph, signature_outputs
 
             saved = meta.SavedModel.FromString(stripped("SavedModel"))
             chosen = choose_meta_graph(saved, path, options.tag, warnings)
             outputs = signature_outputs(chosen, path, options.signature)
-            return chosen.graph_def, "SavedModel", _saved_model_trainable(chosen), outputs
+            return chosen.graph_def, "SavedModel", _saved_model_trainable(chosen, path), outputs
         graph_def = pb.GraphDef.FromString(stripped("GraphDef"))
     except (DecodeError, RuntimeError, ValueError) as e:
         raise ParseError(f"not a valid TensorFlow protobuf ({e or 'truncated or corrupt'})",
@@ -318,7 +328,7 @@ def _split_input(text: str) -> Tuple[bool, str, int]:
     if text.startswith("^"):
         return True, text[1:], 0
     name, sep, port = text.rpartition(":")
-    if sep and port.isdigit():
+    if sep and port.isascii() and port.isdigit():  # "²" is a Unicode digit int() refuses
         return False, name, int(port)
     return False, text, 0
 
@@ -344,6 +354,18 @@ def _output_count(op: str, attrs: Mapping, data_inputs: int, max_port: int) -> i
     else:
         count = 1
     return max(count, max_port + 1)
+
+
+def _checked_output_count(node: "_Parsed", count, max_port: int, path: str) -> int:
+    if max_port >= MAX_OUTPUTS:
+        raise GraphError(f"an input reads output {max_port} of this {node.op} node (a corrupt "
+                         f"port: netcost accepts up to {MAX_OUTPUTS:,} outputs)", file=path,
+                         layer=node.name)
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_OUTPUTS:
+        raise GraphError(f"{node.op} node would have {count} outputs (a corrupt output count or "
+                         f"port: netcost accepts up to {MAX_OUTPUTS:,})", file=path,
+                         layer=node.name)
+    return count
 
 
 class _Parsed:
@@ -421,7 +443,9 @@ def build_graph(node_defs: Sequence, path: str, warnings: List[str], kind: str =
     outputs_of: Dict[str, Tuple[str, ...]] = {}
     for i in order:
         n = parsed[i]
-        count = _output_count(n.op, n.attrs, len(n.data), max_port.get(n.name, -1))
+        port = max_port.get(n.name, -1)
+        count = _checked_output_count(n, _output_count(n.op, n.attrs, len(n.data), port), port,
+                                      path)
         outputs = tuple(f"{n.name}:{k}" for k in range(count))
         for t in outputs:
             tensors[t] = Tensor(t)

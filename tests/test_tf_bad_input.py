@@ -23,6 +23,16 @@ CASES = [
      "'nosuch' names no node"),
     ("bad-port.pbtxt", GOOD + 'node { name: "a" op: "Relu" input: "x:3" }\n',
      "produces 1 output(s) here but the graph names or reads 4"),
+    # A port or an output-count attr far beyond any op's outputs: refused (65,536), not one
+    # tensor name allocated per claimed output.
+    ("huge-port.pbtxt", GOOD + 'node { name: "a" op: "Relu" input: "x:2147483648" }\n',
+     "an input reads output 2147483648 of this Placeholder node"),
+    ("huge-split.pbtxt", GOOD + 'node { name: "s" op: "Split" input: "x" input: "x" '
+     'attr { key: "num_split" value { i: 4294967296 } } }\n',
+     "Split node would have 4294967296 outputs"),
+    # "²" is a Unicode digit that int() refuses: the input names a node called "x:²".
+    ("unicode-port.pbtxt", GOOD + 'node { name: "a" op: "Relu" input: "x:\u00b2" }\n',
+     "names no node"),
     ("duplicate.pbtxt", GOOD + GOOD, "used twice"),
     ("syntax.pbtxt", 'node { name: "x" op: ', "end of file"),
     ("empty.pb", b"", "empty"),

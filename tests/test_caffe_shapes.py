@@ -1029,6 +1029,11 @@ ERROR_CASES = [
     # Im2col needs a spatial axis after `axis` (im2col_layer.cpp CHECK_GE(num_spatial_axes_, 1));
     # only Convolution allows the 0-D case
     bad("im2col_no_spatial_axis", "Im2col", f"{CONV} {{ kernel_size: 1 axis: 3 }}", (2, 3, 6, 4)),
+    # softmax axis outside [-rank, rank) (softmax_loss_layer.cpp: CanonicalAxisIndex)
+    bad("softmax_loss_axis_below_rank", "SoftmaxWithLoss", "softmax_param { axis: -5 }",
+        {"score": (1, 3, 8, 8), "label": (1, 1, 8, 8)}),
+    bad("softmax_loss_axis_beyond_rank", "SoftmaxWithLoss", "softmax_param { axis: 4 }",
+        {"score": (1, 3, 8, 8), "label": (1, 1, 8, 8)}),
     # convolution axis 4 on a rank-4 input
     bad("conv_axis_out_of_range", "Convolution",
         f"{CONV} {{ num_output: 4 kernel_size: 1 axis: 4 }}", (1, 3, 8, 8)),

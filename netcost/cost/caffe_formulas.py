@@ -104,7 +104,7 @@ def spp_window_sum(ctx: CostContext) -> Optional[int]:
 def items(ctx: CostContext, axis: int = 1) -> Optional[int]:
     """Elements of input 0 divided by its size along `axis` (e.g. samples x positions)."""
     x = ctx.inputs[0] if ctx.inputs else None
-    if x is None or x.dims is None or x.numel is None or len(x.dims) <= axis:
+    if x is None or x.dims is None or x.numel is None or not -len(x.dims) <= axis < len(x.dims):
         return None
     return x.numel // x.dims[axis] if x.dims[axis] else None
 

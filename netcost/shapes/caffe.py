@@ -191,7 +191,7 @@ def _check_same(a: Shape, b: Shape, what: str) -> None:
 # ---------------------------------------------------------------- losses and metrics
 
 LOSSES = ("EuclideanLoss", "SigmoidCrossEntropyLoss", "ContrastiveLoss", "HingeLoss",
-          "InfogainLoss", "MultinomialLogisticLoss", "MultiBoxLoss", "SoftmaxWithLoss")
+          "InfogainLoss", "MultinomialLogisticLoss", "MultiBoxLoss")
 
 
 @register(*LOSSES)
@@ -199,6 +199,15 @@ def loss(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     # A loss is a scalar; SoftmaxWithLoss may also expose its probabilities as a second top.
     outputs = [Shape(()), _first(ins, node)]
     return ShapeResult(outputs[:len(node.outputs)])
+
+
+@register("SoftmaxWithLoss")
+def softmax_loss(node: Node, ins: Sequence[Shape]) -> ShapeResult:
+    # Caffe's setup reads the softmax axis with CanonicalAxisIndex: out of range is an error.
+    shape = _first(ins, node)
+    if shape.dims is not None:
+        _axis(_attr(node, "softmax_param").get("axis", 1), len(shape.dims), "softmax axis")
+    return loss(node, ins)
 
 
 @register("Accuracy")

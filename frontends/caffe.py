@@ -10,7 +10,7 @@ import copy
 import functools
 import os
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 from ..errors import GraphError, ParseError
 from ..ir import Graph, Node, Param, Shape, Tensor

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..errors import ParseError
+from ..errors import GraphError, ParseError
 
 CALL_OPS = ("StatefulPartitionedCall", "PartitionedCall")
 MAX_INLINE_DEPTH = 16
@@ -129,6 +129,10 @@ def _inline_one(call, function, library, path: str, warnings: List[str], depth: 
             return args.get(name, prefix + name if name in body else name)
         node_name = parts[0]
         if node_name in body and len(parts) == 3:
+            if not (parts[2].isascii() and parts[2].isdigit()):  # "0x1", "²": no port
+                raise GraphError(f"input '{text}' of function {function.signature.name} has "
+                                 f"no port number after its output name", file=path,
+                                 layer=call.name)
             return f"{prefix}{node_name}:{_port(body[node_name], parts[1], int(parts[2]))}"
         return prefix + name if node_name in body else name
 

@@ -33,6 +33,14 @@ CASES = [
     # "²" is a Unicode digit that int() refuses: the input names a node called "x:²".
     ("unicode-port.pbtxt", GOOD + 'node { name: "a" op: "Relu" input: "x:\u00b2" }\n',
      "names no node"),
+    # Inside a function body an input is "node:output_arg:index"; "0x1" is no index.
+    ("function-port.pbtxt", GOOD + 'node { name: "call" op: "f" input: "x" }\n'
+     'library { function { signature { name: "f" input_arg { name: "a" type: DT_FLOAT }\n'
+     '  output_arg { name: "y" type: DT_FLOAT } }\n'
+     '  node_def { name: "r" op: "Relu" input: "a" }\n'
+     '  node_def { name: "s" op: "Relu" input: "r:activations:0x1" }\n'
+     '  ret { key: "y" value: "s:activations:0" } } }\n',
+     "call: input 'r:activations:0x1' of function f has no port number"),
     ("duplicate.pbtxt", GOOD + GOOD, "used twice"),
     ("syntax.pbtxt", 'node { name: "x" op: ', "end of file"),
     ("empty.pb", b"", "empty"),

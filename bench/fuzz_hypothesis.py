@@ -1208,7 +1208,7 @@ class Stats:
     def summary(self, seconds: float) -> dict:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {"reader": self.reader, "examples": self.examples, "crashes": self.crashes,
-                "distinct": len(self.saved), "slow": self.slow,
+                "saved": len(self.saved), "slow": self.slow,
                 "slowest_s": round(self.slowest, 3), "peak_rss_mib": round(peak),
                 "seconds": round(seconds, 1),
                 "masked": sum(count for count, _ in self.masked.values()),
@@ -1253,9 +1253,10 @@ def analyze(path: str) -> Optional[Finding]:
 class Harness:
     """Writes each input into a scratch folder, analyzes it, measures it, saves findings."""
 
-    def __init__(self, reader: str, workdir: str):
+    def __init__(self, reader: str, workdir: str, masked_dir: Optional[str] = None):
         self.reader = READERS[reader]
         self.workdir = workdir
+        self.masked_dir = masked_dir  # where masked shape-rule exceptions go, if anywhere
         self.stats = Stats(reader)
         self.rss_limit_kib = MEMORY_LIMIT_BYTES // 1024  # ru_maxrss counts KiB on Linux
 
@@ -1288,6 +1289,8 @@ class Harness:
         if finding.kind == "masked":
             entry = self.stats.masked.setdefault(finding.signature, [0, finding.detail])
             entry[0] += 1
+            if self.masked_dir:
+                self._save(payload, finding, self.masked_dir)
             return
         if finding.kind == "slow":
             self.stats.slow += 1
@@ -1309,14 +1312,15 @@ class Harness:
         stem = "" if suffix == "saved_model.pb" else "input"
         return os.path.join(self.workdir, stem + suffix)
 
-    def _save(self, payload: Payload, finding: Finding) -> None:
-        """Keep the smallest input per signature: the easiest one to debug."""
+    def _save(self, payload: Payload, finding: Finding, folder: Optional[str] = None) -> None:
+        """Keep the smallest input per signature (the easiest one to debug) in `folder`,
+        tests/regressions/ by default."""
         size = sum(len(d) for d in payload.values())
         key = finding.signature
         if key in self.stats.sizes and self.stats.sizes[key] <= size:
             return
-        os.makedirs(REGRESSIONS, exist_ok=True)
-        base = os.path.join(REGRESSIONS, f"{self.reader.name}-hyp-{key}")
+        base = os.path.join(folder or REGRESSIONS, f"{self.reader.name}-hyp-{key}")
+        os.makedirs(os.path.dirname(base), exist_ok=True)
         for suffix, data in payload.items():
             # saved_model.pb keeps its full name: the SavedModel reader goes by it.
             with open(base + ("." + suffix if suffix == "saved_model.pb" else suffix),
@@ -1326,7 +1330,8 @@ class Harness:
             f.write(f"Found by bench/fuzz_hypothesis.py (reader {self.reader.name}): "
                     f"{finding.kind}.\n\n{finding.detail}\n")
         self.stats.sizes[key] = size
-        self.stats.saved[key] = base
+        if folder is None:  # a regression, not a masked exception
+            self.stats.saved[key] = base
 
 
 # --------------------------------------------------------------------------------------
@@ -1337,14 +1342,14 @@ CHUNK = 1000  # examples per hypothesis run: its bookkeeping of a run grows with
 
 def run_reader(reader: str, examples: int, seed_value: int = 1,
                progress: Optional[Callable[[Stats], None]] = None,
-               avoid: Sequence[str] = ()) -> dict:
+               avoid: Sequence[str] = (), masked_dir: Optional[str] = None) -> dict:
     """Run `examples` hypothesis examples against one reader; returns the summary.
     `avoid`: KNOWN_BUGS whose triggers are not generated."""
     global AVOIDED
     AVOIDED = frozenset(avoid)
     strategy = strategy_for(reader)
     workdir = tempfile.mkdtemp(prefix=f"netcost-hyp-{reader}-")
-    harness = Harness(reader, workdir)
+    harness = Harness(reader, workdir, masked_dir)
     previous_alarm = signal.signal(signal.SIGALRM, _on_alarm)
     started = time.time()
     try:
@@ -1384,6 +1389,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--examples", type=int, default=100_000, help="per reader")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--progress", action="store_true", help="a line every 1000 examples")
+    parser.add_argument("--masked-dir", metavar="DIR",
+                        help="also save the smallest input of each masked shape-rule exception")
     parser.add_argument("--avoid-known", action="store_true",
                         help="leave out the triggers of the KNOWN_BUGS listed in this file")
     args = parser.parse_args(argv)
@@ -1404,7 +1411,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     for reader in args.reader:
         result = run_reader(reader, args.examples, args.seed, report if args.progress else None,
-                            KNOWN_BUGS if args.avoid_known else ())
+                            KNOWN_BUGS if args.avoid_known else (), args.masked_dir)
         print(summary_line(result), flush=True)
         for signature, (count, message) in sorted(result["masked_kinds"].items()):
             print(f"    masked {signature} x{count}: {message}", flush=True)
@@ -1413,8 +1420,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def summary_line(r: dict) -> str:
-    return (f"{r['reader']}: {r['examples']} examples, {r['crashes']} crashes "
-            f"({r['distinct']} distinct), {r['slow']} slow (slowest {r['slowest_s']} s), "
+    return (f"{r['reader']}: {r['examples']} examples, {r['crashes']} crashes, "
+            f"{r['slow']} slow (slowest {r['slowest_s']} s), {r['saved']} inputs saved, "
             f"peak RSS {r['peak_rss_mib']} MiB, {r['seconds']} s; {r['masked']} shape-rule "
             f"exceptions reported as ShapeError ({len(r['masked_kinds'])} kinds)")
 

@@ -330,10 +330,15 @@ def _from_v0(v1, path: str) -> _Layer:
         for old, new in fields:
             if v0.HasField(old):
                 value = getattr(v0, old)
-                if message.DESCRIPTOR.fields_by_name[new].is_repeated:
-                    getattr(message, new).append(value)
-                else:
-                    setattr(message, new, value)
+                try:
+                    if message.DESCRIPTOR.fields_by_name[new].is_repeated:
+                        getattr(message, new).append(value)
+                    else:
+                        setattr(message, new, value)
+                except (TypeError, ValueError):  # e.g. a negative V0 int in an unsigned field
+                    raise ParseError(f"V0 field {old} = {value} does not fit the upgraded "
+                                     f"{message_type}.{new}", file=path,
+                                     layer=v0.name or None) from None
         params[field_name] = message
     if layer_type == "Padding":
         params["pad"] = v0.pad

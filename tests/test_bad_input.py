@@ -59,6 +59,9 @@ CASES = [
     ("truncated-caffemodel", None, "not a text prototxt"),  # built below from a real model
     ("deep-nesting", GOOD_HEAD + "layer { name: \"x\" " + "unknown_thing { " * 300
      + "}" * 300 + " }", "nesting deeper"),
+    # V0 `new_height` is an int32, ImageDataParameter's a uint32: -1 cannot be upgraded.
+    ("v0-negative-into-unsigned", 'layers { layer { name: "img" type: "images" '
+     'new_height: -1 } top: "data" }\n', "img: V0 field new_height = -1 does not fit"),
     ("not-utf8-text", GOOD_HEAD.encode() + b'layer { name: "caf\xe9" type: "ReLU" }\n'
      + b"# padding\n" * 500, "not a text prototxt"),
 ]

@@ -41,6 +41,16 @@ CASES = [
      '  node_def { name: "s" op: "Relu" input: "r:activations:0x1" }\n'
      '  ret { key: "y" value: "s:activations:0" } } }\n',
      "call: input 'r:activations:0x1' of function f has no port number"),
+    # TF's BatchMatMulV2Shape: rank >= 2 on both sides, inner dims equal.
+    ("batch-matmul-rank.pbtxt", GOOD.replace("}\n", 'attr { key: "shape" value { shape { '
+                                             'dim { size: 3 } } } } }\n')
+     + 'node { name: "m" op: "BatchMatMulV2" input: "x" input: "x" '
+       'attr { key: "adj_x" value { b: true } } }\n',
+     "m: BatchMatMulV2 needs inputs of rank >= 2"),
+    ("batch-matmul-inner.pbtxt", GOOD.replace("}\n", 'attr { key: "shape" value { shape { '
+                                              'dim { size: 2 } dim { size: 3 } } } } }\n')
+     + 'node { name: "m" op: "BatchMatMulV2" input: "x" input: "x" }\n',
+     "m: BatchMatMulV2 inner dimensions differ: 3 vs 2"),
     ("duplicate.pbtxt", GOOD + GOOD, "used twice"),
     ("syntax.pbtxt", 'node { name: "x" op: ', "end of file"),
     ("empty.pb", b"", "empty"),

@@ -829,9 +829,14 @@ def batch_matmul(node, ins):
     a, b = ins[0], ins[1]
     if a.dims is None or b.dims is None:
         return _one(UNKNOWN, a.dtype)
+    # TF's BatchMatMulV2Shape: both inputs of rank 2 or more, inner dims that agree.
+    if len(a.dims) < 2 or len(b.dims) < 2:
+        raise ShapeError(f"{node.op} needs inputs of rank >= 2, got {a.shape} and {b.shape}")
     adj_x, adj_y = _attr(node, "adj_x", False), _attr(node, "adj_y", False)
     m = a.dims[-1] if adj_x else a.dims[-2]
     n = b.dims[-2] if adj_y else b.dims[-1]
+    _merge_dim(a.dims[-2] if adj_x else a.dims[-1], b.dims[-1] if adj_y else b.dims[-2],
+               f"{node.op} inner dimensions")
     if node.op == "BatchMatMul":
         batch = a.dims[:-2]
     else:

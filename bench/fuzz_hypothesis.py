@@ -1413,10 +1413,23 @@ def main(argv: Optional[List[str]] = None) -> int:
         result = run_reader(reader, args.examples, args.seed, report if args.progress else None,
                             KNOWN_BUGS if args.avoid_known else (), args.masked_dir)
         print(summary_line(result), flush=True)
-        for signature, (count, message) in sorted(result["masked_kinds"].items()):
-            print(f"    masked {signature} x{count}: {message}", flush=True)
+        print_masked(result["masked_kinds"], args.masked_dir)
         failed |= bool(result["crashes"] or result["slow"])
     return 1 if failed else 0
+
+
+MASKED_SHOWN = 15
+
+
+def print_masked(kinds: Dict[str, tuple], masked_dir: Optional[str]) -> None:
+    """The most frequent masked shape-rule exceptions, one line each."""
+    ranked = sorted(kinds.items(), key=lambda item: (-item[1][0], item[0]))
+    for signature, (count, message) in ranked[:MASKED_SHOWN]:
+        print(f"    masked x{count} {signature}: {message}", flush=True)
+    if len(ranked) > MASKED_SHOWN:
+        where = masked_dir or "--masked-dir DIR"
+        print(f"    ... and {len(ranked) - MASKED_SHOWN} more kinds (an input of each: {where})",
+              flush=True)
 
 
 def summary_line(r: dict) -> str:

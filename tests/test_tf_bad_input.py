@@ -51,6 +51,12 @@ CASES = [
                                               'dim { size: 2 } dim { size: 3 } } } } }\n')
      + 'node { name: "m" op: "BatchMatMulV2" input: "x" input: "x" }\n',
      "m: BatchMatMulV2 inner dimensions differ: 3 vs 2"),
+    # A float tensor where a shape goes (here input_sizes): shapes are integers.
+    ("float-shape.pbtxt", GOOD + 'node { name: "sizes" op: "Const" attr { key: "value" value '
+     '{ tensor { dtype: DT_FLOAT tensor_shape { } float_val: 1.5 } } } }\n'
+     'node { name: "b" op: "Conv2DBackpropInput" input: "sizes" input: "x" input: "x" '
+     'attr { key: "padding" value { s: "SAME" } } }\n',
+     "b: a float32 tensor is used as a shape"),
     ("duplicate.pbtxt", GOOD + GOOD, "used twice"),
     ("syntax.pbtxt", 'node { name: "x" op: ', "end of file"),
     ("empty.pb", b"", "empty"),

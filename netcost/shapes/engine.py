@@ -112,7 +112,8 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
                 result = rule(node, ins)
             except NetcostError as e:
                 raise _batch_hint(e.with_context(file=graph.source, layer=node.name), options)
-            except (ZeroDivisionError, IndexError, KeyError, TypeError, ValueError) as e:
+            except (ZeroDivisionError, IndexError, KeyError, TypeError, ValueError,
+                    OverflowError) as e:  # absurd values a rule's arithmetic cannot take
                 raise _batch_hint(ShapeError(f"cannot infer the output shape of this {node.op} "
                                              f"layer ({type(e).__name__}: {e})",
                                              file=graph.source, layer=node.name),

@@ -157,6 +157,8 @@ def _partial_value(values, kind=PartialValue) -> Optional[tuple]:
 def _shape_from_value(facts: TensorFacts) -> Shape:
     """A 1-D int tensor used as a shape: known values, else known rank only."""
     if facts.value is not None:
+        if any(isinstance(v, float) for v in facts.value):
+            raise ShapeError(f"a {facts.dtype} tensor is used as a shape: shapes are integers")
         return Shape(tuple(None if v is None or v < 0 else int(v) for v in facts.value))
     if facts.dims is not None and len(facts.dims) == 1 and facts.dims[0] is not None \
             and facts.dims[0] <= MAX_RANK:

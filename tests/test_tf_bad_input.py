@@ -46,7 +46,7 @@ CASES = [
                                              'dim { size: 3 } } } } }\n')
      + 'node { name: "m" op: "BatchMatMulV2" input: "x" input: "x" '
        'attr { key: "adj_x" value { b: true } } }\n',
-     "m: BatchMatMulV2 needs inputs of rank >= 2"),
+     "m: BatchMatMulV2 needs inputs of rank >= 2, got 3"),
     ("batch-matmul-inner.pbtxt", GOOD.replace("}\n", 'attr { key: "shape" value { shape { '
                                               'dim { size: 2 } dim { size: 3 } } } } }\n')
      + 'node { name: "m" op: "BatchMatMulV2" input: "x" input: "x" }\n',

@@ -829,11 +829,13 @@ def matmul(node, ins):
 @register("BatchMatMul", "BatchMatMulV2", "BatchMatMulV3")
 def batch_matmul(node, ins):
     a, b = ins[0], ins[1]
+    # TF's BatchMatMulV2Shape: both inputs of rank 2 or more (each checked when known),
+    # inner dims that agree.
+    for x in (a, b):
+        if x.dims is not None and len(x.dims) < 2:
+            raise ShapeError(f"{node.op} needs inputs of rank >= 2, got {x.shape}")
     if a.dims is None or b.dims is None:
         return _one(UNKNOWN, a.dtype)
-    # TF's BatchMatMulV2Shape: both inputs of rank 2 or more, inner dims that agree.
-    if len(a.dims) < 2 or len(b.dims) < 2:
-        raise ShapeError(f"{node.op} needs inputs of rank >= 2, got {a.shape} and {b.shape}")
     adj_x, adj_y = _attr(node, "adj_x", False), _attr(node, "adj_y", False)
     m = a.dims[-1] if adj_x else a.dims[-2]
     n = b.dims[-2] if adj_y else b.dims[-1]

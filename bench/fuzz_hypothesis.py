@@ -961,15 +961,26 @@ def bundle_header(draw) -> bytes:
     return draw(fill_message(tf_bundle_pb2.BundleHeaderProto())).SerializeToString()
 
 
+class SeedCheckpoint:
+    """The corpus checkpoint: its .index, .meta, and the index's (key, value) entries. Not a
+    dataclass: hypothesis prints a strategy's arguments, and a dataclass field by field."""
+
+    def __init__(self, index: bytes, meta: bytes, entries: Tuple[Tuple[bytes, bytes], ...]):
+        self.index, self.meta, self.entries = index, meta, entries
+
+    def __repr__(self) -> str:
+        return f"<seed checkpoint, {len(self.entries)} entries>"
+
+
 @st.composite
-def checkpoint_payload(draw, seed_meta: Optional[bytes], seed_names: Sequence[str]):
+def checkpoint_payload(draw, seed: Optional[SeedCheckpoint]):
     """An .index with the .meta beside it: either a generated graph whose variables the index
     lists, or the seed checkpoint's graph with an index of random shapes for its variables."""
     from netcost.proto import tf_meta_graph_pb2
 
-    if seed_meta is not None and draw(st.booleans()):
-        meta_bytes = seed_meta
-        variables = list(seed_names)
+    if seed is not None and draw(st.booleans()):
+        meta_bytes = seed.meta
+        variables = [key.decode() for key, _ in seed.entries if key]
         declared = {}
     else:
         count = draw(st.integers(0, 4))
@@ -1061,13 +1072,13 @@ def mutated_seed(draw, suffix: str, seeds: Sequence[bytes]) -> Payload:
 
 
 @st.composite
-def mutated_checkpoint(draw, index: bytes, meta: bytes, entries) -> Payload:
+def mutated_checkpoint(draw, seed: SeedCheckpoint) -> Payload:
     """The seed checkpoint with its .index mutated: as raw bytes (mostly caught by the crc
     checks), or entry by entry and written back with valid crcs, which reaches the
     BundleEntryProto decoding and the freezing behind it."""
     if draw(rare(4)):
-        return {".index": mutate(index, draw(mutations), [index]), ".meta": meta}
-    items = list(entries)
+        return {".index": mutate(seed.index, draw(mutations), [seed.index]), ".meta": seed.meta}
+    items = list(seed.entries)
     for _ in range(draw(st.integers(1, 4))):
         k = draw(st.integers(0, len(items) - 1))
         key, value = items[k]
@@ -1076,7 +1087,7 @@ def mutated_checkpoint(draw, index: bytes, meta: bytes, entries) -> Payload:
         else:
             key = mutate(key, draw(mutations), [k_ for k_, _ in items])
         items[k] = (key, value)
-    return {".index": write_table(items, draw(table_layout())), ".meta": meta}
+    return {".index": write_table(items, draw(table_layout())), ".meta": seed.meta}
 
 
 # --------------------------------------------------------------------------------------
@@ -1164,13 +1175,12 @@ def _checkpoint_strategy() -> st.SearchStrategy:
     index_seeds = _read_seeds(READERS["index"].seed_globs)
     meta_seeds = _read_seeds(["reference/tf/lenet.ckpt.meta"])
     if not (index_seeds and meta_seeds):
-        return checkpoint_payload(None, ())
-    index, meta = index_seeds[0], meta_seeds[0]
+        return checkpoint_payload(None)
+    index = index_seeds[0]
     # The seed's entries, read with netcost's own table reader: the seed is a valid file.
-    entries = [(bytes(k), bytes(v)) for k, v in _TableReader(index, "seed").items()]
-    seed_names = [k.decode() for k, _ in entries if k]
-    return st.one_of(checkpoint_payload(meta, seed_names),
-                     mutated_checkpoint(index, meta, entries))
+    entries = tuple((bytes(k), bytes(v)) for k, v in _TableReader(index, "seed").items())
+    seed = SeedCheckpoint(index, meta_seeds[0], entries)
+    return st.one_of(checkpoint_payload(seed), mutated_checkpoint(seed))
 
 
 # --------------------------------------------------------------------------------------

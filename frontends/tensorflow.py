@@ -333,39 +333,45 @@ def _split_input(text: str) -> Tuple[bool, str, int]:
     return False, text, 0
 
 
-def _output_count(op: str, attrs: Mapping, data_inputs: int, max_port: int) -> int:
+def _output_count(op: str, attrs: Mapping, data_inputs: int):
+    """How many outputs the op itself declares (an attr's value as the file has it: the
+    caller checks it is a sane integer)."""
     if op in ("Split", "SplitV"):
-        count = attrs.get("num_split", 1)
-    elif op == "Unpack":
-        count = attrs.get("num", 1)
-    elif op in ("ShapeN", "ConcatOffset"):
-        count = attrs.get("N", data_inputs)
-    elif op == "IdentityN":
-        count = data_inputs
-    elif op == "RestoreV2":
-        count = len(attrs.get("dtypes") or [])
-    elif op in FIXED_OUTPUTS:
-        count = FIXED_OUTPUTS[op]
-    elif op.startswith(("ResourceApply", "ResourceSparseApply")):
-        count = 0  # optimizer updates of resource variables output nothing
-    elif "_output_shapes" in attrs:
+        return attrs.get("num_split", 1)
+    if op == "Unpack":
+        return attrs.get("num", 1)
+    if op in ("ShapeN", "ConcatOffset"):
+        return attrs.get("N", data_inputs)
+    if op == "IdentityN":
+        return data_inputs
+    if op == "RestoreV2":
+        dtypes = attrs.get("dtypes")
+        return len(dtypes) if isinstance(dtypes, list) else 0
+    if op in FIXED_OUTPUTS:
+        return FIXED_OUTPUTS[op]
+    if op.startswith(("ResourceApply", "ResourceSparseApply")):
+        return 0  # optimizer updates of resource variables output nothing
+    if "_output_shapes" in attrs:
         shapes = attrs["_output_shapes"]
-        count = len(shapes) if isinstance(shapes, list) else 1
-    else:
-        count = 1
-    return max(count, max_port + 1)
+        return len(shapes) if isinstance(shapes, list) else 1
+    return 1
 
 
 def _checked_output_count(node: "_Parsed", count, max_port: int, path: str) -> int:
+    """The node's output count: what the op declares, or more when a consumer reads a later
+    port (an op netcost does not know the outputs of)."""
     if max_port >= MAX_OUTPUTS:
         raise GraphError(f"an input reads output {max_port} of this {node.op} node (a corrupt "
                          f"port: netcost accepts up to {MAX_OUTPUTS:,} outputs)", file=path,
                          layer=node.name)
-    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_OUTPUTS:
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise GraphError(f"{node.op} node's output count attr holds {count!r}, not an integer",
+                         file=path, layer=node.name)
+    if not 0 <= count <= MAX_OUTPUTS:
         raise GraphError(f"{node.op} node would have {count} outputs (a corrupt output count or "
                          f"port: netcost accepts up to {MAX_OUTPUTS:,})", file=path,
                          layer=node.name)
-    return count
+    return max(count, max_port + 1)
 
 
 class _Parsed:
@@ -444,8 +450,7 @@ def build_graph(node_defs: Sequence, path: str, warnings: List[str], kind: str =
     for i in order:
         n = parsed[i]
         port = max_port.get(n.name, -1)
-        count = _checked_output_count(n, _output_count(n.op, n.attrs, len(n.data), port), port,
-                                      path)
+        count = _checked_output_count(n, _output_count(n.op, n.attrs, len(n.data)), port, path)
         outputs = tuple(f"{n.name}:{k}" for k in range(count))
         for t in outputs:
             tensors[t] = Tensor(t)

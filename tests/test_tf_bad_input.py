@@ -30,6 +30,9 @@ CASES = [
     ("huge-split.pbtxt", GOOD + 'node { name: "s" op: "Split" input: "x" input: "x" '
      'attr { key: "num_split" value { i: 4294967296 } } }\n',
      "Split node would have 4294967296 outputs"),
+    ("string-split-count.pbtxt", GOOD + 'node { name: "s" op: "Split" input: "x" input: "x" '
+     'attr { key: "num_split" value { s: "two" } } }\n',
+     "s: Split node's output count attr holds 'two', not an integer"),
     # "²" is a Unicode digit that int() refuses: the input names a node called "x:²".
     ("unicode-port.pbtxt", GOOD + 'node { name: "a" op: "Relu" input: "x:\u00b2" }\n',
      "names no node"),

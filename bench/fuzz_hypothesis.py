@@ -65,10 +65,16 @@ MAX_INPUT_BYTES = 4 << 20  # mutations that grow a file stop here
 # run started with --avoid-known leaves their triggers out, so that its time goes to finding
 # new bugs instead of finding these again; remove an entry once its fix is in.
 KNOWN_BUGS: Dict[str, str] = {
-    # None pending. The first run found three, all fixed in 6e0885e; their tags, should the
-    # triggers need leaving out again: "huge-output-count" (a port or num_split/num/N of
-    # 2**31 or more), "unicode-digit-port" (`n:²`), "text-meta-variabledef" (bytes that are
-    # not a VariableDef in a text .meta's trainable_variables).
+    "spp-pyramid-height": "SPP sums 4**level over every pyramid level: a pyramid_height in the "
+                          "millions runs for hours (netcost/shapes/caffe.py)",
+    "count-attr-kind": "an output-count attr (N, num_split, num) holding a string, shape or "
+                       "list: TypeError in frontends/tensorflow.py _output_count",
+    "huge-digit-counts": "a count of over 4,300 digits (rank 254, dims of 2**62) cannot be "
+                         "printed: ValueError in the JSON report, OverflowError in the table",
+    # Found and fixed earlier (6e0885e), tags kept should the triggers need leaving out
+    # again: "huge-output-count" (a port or num_split/num/N of 2**31 or more),
+    # "unicode-digit-port" (`n:²`), "text-meta-variabledef" (bytes that are not a
+    # VariableDef in a text .meta's trainable_variables).
 }
 AVOIDED: frozenset = frozenset()  # the KNOWN_BUGS keys this run leaves out
 
@@ -275,6 +281,10 @@ def caffe_layer(draw, layer, index: int, produced: List[str], blobs: bool, wild:
         message = getattr(layer, param)
         message.SetInParent()
         draw(fill_message(message, wild=wild))
+    spp = layer.spp_param
+    if "spp-pyramid-height" in AVOIDED and layer.HasField("spp_param") and \
+            spp.HasField("pyramid_height"):
+        spp.pyramid_height = min(spp.pyramid_height, 16)
     if layer.type in DATA_LAYERS or draw(rare(10)):
         draw(fill_message(layer.transform_param, max_fields=3, wild=wild))
     if draw(rare(15)):
@@ -549,7 +559,8 @@ def shape_proto(draw, message, wild: bool = True):
         message.unknown_rank = True
         return message
     ranks = st.sampled_from([4, 4, 2, 1, 0, 3, 5])
-    rank = draw(rarely(ranks, st.sampled_from([8, 254, 300]), 40) if wild else ranks)
+    high = [8] if "huge-digit-counts" in AVOIDED else [8, 254, 300]
+    rank = draw(rarely(ranks, st.sampled_from(high), 40) if wild else ranks)
     sizes = rarely(dims(wild=wild), st.just(-1), 6)
     for size in draw(st.lists(sizes, min_size=rank, max_size=rank)):
         message.dim.add(size=size)
@@ -666,7 +677,9 @@ def node_attrs(draw, node, wild: bool = True):
     family = _family_attrs(op)
     pool = family if not draw(rare(3)) else ALL_ATTRS
     for attr in draw(st.lists(st.sampled_from(pool), max_size=4, unique=True)):
-        kind = draw(st.sampled_from(ATTR_KINDS)) if wild and draw(rare(10)) else _kind_of(attr)
+        wrong_kind = wild and draw(rare(10)) and not (
+            attr in COUNT_ATTRS and "count-attr-kind" in AVOIDED)
+        kind = draw(st.sampled_from(ATTR_KINDS)) if wrong_kind else _kind_of(attr)
         draw(attr_value(node.attr[attr], kind, attr, wild))
     return node
 

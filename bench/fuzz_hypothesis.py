@@ -67,14 +67,13 @@ MAX_INPUT_BYTES = 4 << 20  # mutations that grow a file stop here
 KNOWN_BUGS: Dict[str, str] = {
     "spp-pyramid-height": "SPP sums 4**level over every pyramid level: a pyramid_height in the "
                           "millions runs for hours (netcost/shapes/caffe.py)",
-    "count-attr-kind": "an output-count attr (N, num_split, num) holding a string, shape or "
-                       "list: TypeError in frontends/tensorflow.py _output_count",
     "huge-digit-counts": "a count of over 4,300 digits (rank 254, dims of 2**62) cannot be "
                          "printed: ValueError in the JSON report, OverflowError in the table",
-    # Found and fixed earlier (6e0885e), tags kept should the triggers need leaving out
-    # again: "huge-output-count" (a port or num_split/num/N of 2**31 or more),
-    # "unicode-digit-port" (`n:²`), "text-meta-variabledef" (bytes that are not a
-    # VariableDef in a text .meta's trainable_variables).
+    # Found and fixed earlier, tags kept should the triggers need leaving out again:
+    # "huge-output-count" (a port or num_split/num/N of 2**31 or more), "unicode-digit-port"
+    # (`n:²`), "text-meta-variabledef" (bytes that are not a VariableDef in a text .meta's
+    # trainable_variables), all fixed in 6e0885e; "count-attr-kind" (N, num_split or num
+    # holding a string, shape or list), fixed in da99dbb.
 }
 AVOIDED: frozenset = frozenset()  # the KNOWN_BUGS keys this run leaves out
 

@@ -1,6 +1,7 @@
 """Adversarial sizes: exact integers far beyond int64 products, very wide and very deep
 inputs, nothing allocated in proportion to tensor sizes, no RecursionError."""
 import json
+import sys
 
 from conftest import run_cli
 
@@ -21,6 +22,30 @@ def test_dims_up_to_2_62_stay_exact(write):
     assert conv["counts"]["flops"] == 2 * 3 * 8 * HUGE * HUGE + 8 * HUGE * HUGE
     assert conv["outputs"][0]["shape"] == [1, 8, HUGE, HUGE]
     assert report["totals"]["peak_activation_elements"] == (3 + 8) * HUGE * HUGE
+
+
+def test_counts_of_thousands_of_digits_print_in_every_format(write, tmp_path):
+    # TF's largest rank, every dim 2^62: (2^62)^254 = 2^15748 elements, 4,741 decimal digits,
+    # more than Python prints by default. Exact in JSON; the table scales it (E notation).
+    dims = " ".join(f"dim {{ size: {HUGE} }}" for _ in range(254))
+    text = ('node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }'
+            f' attr {{ key: "shape" value {{ shape {{ {dims} }} }} }} }}\n'
+            'node { name: "y" op: "Relu" input: "x" }\n')
+    path = write("huge.pbtxt", text)
+    result = run_cli(path, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    limit = sys.get_int_max_str_digits()  # json.loads here reads the count back
+    sys.set_int_max_str_digits(0)
+    try:
+        relu = json.loads(result.stdout)["layers"][1]
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert relu["bytes_written"] == 4 * 2 ** (62 * 254)
+    for fmt in ("table", "csv", "md", "html"):
+        out = tmp_path / f"report.{fmt}"
+        result = run_cli(path, "--format", fmt, "-o", str(out))
+        assert result.returncode == 0 and out.stat().st_size, (fmt, result.stderr)
+    assert "E+4729 TiB" in run_cli(path).stdout  # 4 * 2^15748 bytes = 1.52E+4729 TiB
 
 
 def test_hundred_thousand_way_concat(write):

@@ -315,6 +315,9 @@ SHAPE_CASES = [
     case("spp_caffe_height5",
          single("SPP", "spp_param { pyramid_height: 5 }", (4, 3, 1024, 765)),
          {"out": (4, 1023)}),
+    # 8x8, height 4: level 3 has 8 bins of kernel 1, pad 0: fits; 3 * (1 + 4 + 16 + 64) = 255
+    case("spp_as_many_bins_as_pixels",
+         single("SPP", "spp_param { pyramid_height: 4 }", (1, 3, 8, 8)), {"out": (1, 255)}),
     # pyramid_height 1: spp_layer.cpp returns the single pooling layer's top, N x C x 1 x 1
     # (no flatten/concat).
     case("spp_height1",
@@ -1034,6 +1037,9 @@ ERROR_CASES = [
         {"score": (1, 3, 8, 8), "label": (1, 1, 8, 8)}),
     bad("softmax_loss_axis_beyond_rank", "SoftmaxWithLoss", "softmax_param { axis: 4 }",
         {"score": (1, 3, 8, 8), "label": (1, 1, 8, 8)}),
+    # SPP level 4 pools 8 pixels into 16 bins: kernel 1, pad (16 - 8 + 1) // 2 = 4, and the
+    # pooling layer spp_layer.cpp builds checks pad < kernel
+    bad("spp_more_bins_than_pixels", "SPP", "spp_param { pyramid_height: 5 }", (1, 3, 8, 8)),
     # convolution axis 4 on a rank-4 input
     bad("conv_axis_out_of_range", "Convolution",
         f"{CONV} {{ num_output: 4 kernel_size: 1 axis: 4 }}", (1, 3, 8, 8)),

@@ -248,14 +248,16 @@ def _profile_chart(report, kinds: List[str]) -> Optional[dict]:
     step = (CHART_W - left - right) / n
     bar = min(24.0, max(0.6, step * 0.78))
     paths: Dict[Tuple[str, str], List[str]] = {}
+    # Ratios int / int first: Python divides huge exact counts (a rank-254 tensor's thousands
+    # of digits) without a float overflow, which span * count would hit.
     for i, (f, b) in enumerate(zip(flops, moved)):
         x = _num(left + step * (i + 0.5))
         if f and top_f:
             paths.setdefault(("f", kinds[i]), []).append(
-                f"M{x} {_num(mid - 1)}V{_num(mid - 1 - max(0.8, span * f / top_f))}")
+                f"M{x} {_num(mid - 1)}V{_num(mid - 1 - max(0.8, span * (f / top_f)))}")
         if b and top_b:
             paths.setdefault(("b", kinds[i]), []).append(
-                f"M{x} {_num(mid + 1)}V{_num(mid + 1 + max(0.8, span * b / top_b))}")
+                f"M{x} {_num(mid + 1)}V{_num(mid + 1 + max(0.8, span * (b / top_b)))}")
     return {
         "width": _num(CHART_W), "height": _num(CHART_H), "left": _num(left),
         "right": _num(CHART_W - right), "mid": _num(mid), "bar": _num(bar),

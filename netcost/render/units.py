@@ -1,7 +1,17 @@
 """Number formatting shared by all renderers (also handed to jinja2 as filters)."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Optional
+
+
+def _scaled(n: int, factor: int) -> str:
+    """n / factor with two decimals; beyond the float range (a count of thousands of digits
+    from a rank-254 tensor) in exact decimal scientific notation instead of an overflow."""
+    try:
+        return f"{n / factor:.2f}"
+    except OverflowError:
+        return f"{Decimal(n) / Decimal(factor):.2E}"
 
 
 def human_count(n: Optional[int]) -> str:
@@ -10,7 +20,7 @@ def human_count(n: Optional[int]) -> str:
         return "?"
     for factor, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
         if abs(n) >= factor:
-            return f"{n / factor:.2f}{suffix}"
+            return f"{_scaled(n, factor)}{suffix}"
     return str(n)
 
 
@@ -20,7 +30,7 @@ def human_bytes(n: Optional[int]) -> str:
         return "?"
     for factor, suffix in ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
         if abs(n) >= factor:
-            return f"{n / factor:.2f} {suffix}"
+            return f"{_scaled(n, factor)} {suffix}"
     return f"{n} B"
 
 

@@ -447,6 +447,25 @@ def _pooled(size: Dim, kernel: int, stride: int, pad: int, ceil_mode: bool, shap
     return out
 
 
+def _spp_level_fits(level: int, height: Dim, width: Dim) -> None:
+    """spp_layer.cpp pools level l with 2^l bins per side: kernel ceil(size / bins) and pad
+    (kernel x bins - size + 1) / 2, and the pooling layer it builds requires pad < kernel.
+    A level with more bins than the input has pixels fails that check, so the pyramid's
+    height is bounded by the input's size (and by 32 for any int32 blob)."""
+    bins = 2 ** level
+    for size in (height, width):
+        if size is None:
+            if level > 31:
+                raise ShapeError(f"pyramid level {level} has {bins} bins per side, more than "
+                                 "any blob dimension")
+            continue
+        kernel = -(-size // bins)
+        pad = (kernel * bins - size + 1) // 2
+        if pad >= kernel:
+            raise ShapeError(f"pyramid level {level} pools a side of {size} into {bins} bins: "
+                             f"padding {pad} would not be less than the kernel {kernel}")
+
+
 @register("SPP")
 def spp(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     # Spatial pyramid pooling: level l pools into 2^l x 2^l bins, all flattened and joined.
@@ -455,10 +474,14 @@ def spp(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     _positive(height, "pyramid_height")
     if height is None:
         raise ShapeError("pyramid_height is not set")
-    bins = sum(4 ** level for level in range(height))
     if shape.dims is None:
         return ShapeResult([UNKNOWN])
-    n, c = shape.dims[0], shape.dims[1]
+    if len(shape.dims) != 4:
+        raise ShapeError(f"SPP needs a 4-D input, got {shape}")
+    n, c, h, w = shape.dims
+    for level in range(height):
+        _spp_level_fits(level, h, w)
+    bins = (4 ** height - 1) // 3  # 1 + 4 + ... + 4^(height-1)
     if height == 1:  # spp_layer.cpp: one pooling layer's top, no flatten/concat
         return ShapeResult([Shape((n, c, 1, 1))])
     return ShapeResult([Shape((n, _mul(c, bins)))])

@@ -1040,6 +1040,8 @@ ERROR_CASES = [
     # SPP level 4 pools 8 pixels into 16 bins: kernel 1, pad (16 - 8 + 1) // 2 = 4, and the
     # pooling layer spp_layer.cpp builds checks pad < kernel
     bad("spp_more_bins_than_pixels", "SPP", "spp_param { pyramid_height: 5 }", (1, 3, 8, 8)),
+    # BatchReindex reads its permutation from a second bottom
+    bad("batchreindex_one_bottom", "BatchReindex", "", (4, 3)),
     # convolution axis 4 on a rank-4 input
     bad("conv_axis_out_of_range", "Convolution",
         f"{CONV} {{ num_output: 4 kernel_size: 1 axis: 4 }}", (1, 3, 8, 8)),

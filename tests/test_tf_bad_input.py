@@ -60,6 +60,9 @@ CASES = [
      'node { name: "b" op: "Conv2DBackpropInput" input: "sizes" input: "x" input: "x" '
      'attr { key: "padding" value { s: "SAME" } } }\n',
      "b: a float32 tensor is used as a shape"),
+    # A rule reading an input the node lacks says which, not "IndexError".
+    ("too-few-inputs.pbtxt", GOOD + 'node { name: "b" op: "BiasAdd" input: "x" }\n',
+     "b: BiasAdd reads input 1 but the layer has 1 input(s)"),
     ("duplicate.pbtxt", GOOD + GOOD, "used twice"),
     ("syntax.pbtxt", 'node { name: "x" op: ', "end of file"),
     ("empty.pb", b"", "empty"),

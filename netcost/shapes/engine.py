@@ -114,10 +114,11 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
                 raise _batch_hint(e.with_context(file=graph.source, layer=node.name), options)
             except (ZeroDivisionError, IndexError, KeyError, TypeError, ValueError,
                     OverflowError) as e:  # absurd values a rule's arithmetic cannot take
-                raise _batch_hint(ShapeError(f"cannot infer the output shape of this {node.op} "
-                                             f"layer ({type(e).__name__}: {e})",
-                                             file=graph.source, layer=node.name),
-                                  options) from None
+                error = _missing_input(rule, node, ins) if isinstance(e, IndexError) else None
+                raise _batch_hint(error or ShapeError(
+                    f"cannot infer the output shape of this {node.op} layer "
+                    f"({type(e).__name__}: {e})", file=graph.source, layer=node.name),
+                    options).with_context(file=graph.source, layer=node.name) from None
             note = result.note
         if len(result.outputs) != len(node.outputs):
             raise ShapeError(f"{node.op} produces {len(result.outputs)} output(s) here but the "
@@ -176,6 +177,32 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
         else:
             tensors[name] = Tensor(name, shapes[name], known.dtype, known.value)
     return evolve(graph, nodes=tuple(new_nodes), tensors=tensors, warnings=tuple(warnings))
+
+
+class _CountedInputs(list):
+    """A rule's inputs that name a missing one instead of raising a bare IndexError."""
+
+    def __getitem__(self, index):
+        try:
+            return list.__getitem__(self, index)
+        except IndexError:
+            raise ShapeError(f"reads input {index} but the layer has {len(self)} "
+                             f"input(s)") from None
+
+
+def _missing_input(rule: Rule, node: Node, ins: List[TensorFacts]) -> Optional[ShapeError]:
+    """After a rule raised IndexError: if it was reading an input the node does not have,
+    the error saying so. Run again only on this failure path, so the hot path keeps plain
+    lists."""
+    try:
+        rule(node, _CountedInputs(ins))
+    except ShapeError as e:
+        if e.message.startswith("reads input"):
+            e.message = f"{node.op} {e.message}"
+            return e
+    except Exception:  # noqa: BLE001 - the first error stands
+        pass
+    return None
 
 
 def _batch_hint(error: NetcostError, options: Options) -> NetcostError:

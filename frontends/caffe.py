@@ -6,7 +6,6 @@ every tensor is unique, and weight blobs. Shapes are inferred later (netcost.sha
 """
 from __future__ import annotations
 
-import copy
 import functools
 import os
 from dataclasses import dataclass
@@ -539,49 +538,18 @@ def _empty_main_param(layer_type: str):
     return type(getattr(_pb().LayerParameter(), main))()
 
 
-class _ParamDicts:
-    """message_to_dict of parameter messages, remembered by content for one graph: the
-    layers of a net repeat a few settings (every ReLU's defaults, the same convolution
-    shapes). Each call still returns its own dicts and lists, so no node shares them."""
-
-    def __init__(self):
-        # (message type, serialized content) -> (dict, how to copy its lists and dicts)
-        self.known: Dict[Tuple[type, bytes], Tuple[dict, Tuple[Tuple[str, object], ...]]] = {}
-
-    def of(self, message) -> Dict[str, object]:
-        key = (type(message), message.SerializePartialToString())
-        entry = self.known.get(key)
-        if entry is None:
-            first = message_to_dict(message)
-            copiers = tuple((k, _copier(v)) for k, v in first.items()
-                            if isinstance(v, (list, dict)))
-            entry = self.known[key] = (first, copiers)
-        first, copiers = entry
-        out = first.copy()
-        for k, copy_of in copiers:
-            out[k] = copy_of(out[k])
-        return out
-
-
-def _copier(value):
-    """A list of scalars is copied flat (the common case); anything nested, deeply."""
-    if isinstance(value, list) and not any(isinstance(v, (list, dict)) for v in value):
-        return list.copy
-    return copy.deepcopy
-
-
-def _attrs(layer: _Layer, dicts: _ParamDicts) -> Dict[str, object]:
+def _attrs(layer: _Layer) -> Dict[str, object]:
     attrs: Dict[str, object] = {}
     params = layer.params
     main = PARAM_FIELD_OF_TYPE.get(layer.type)
     if main not in params:
         empty = _empty_main_param(layer.type)
         if empty is not None:
-            attrs[main] = dicts.of(empty)
+            attrs[main] = message_to_dict(empty)
     for name, message in params.items():
         if name == "pad":  # V0 padding amount, already folded
             continue
-        attrs[name] = dicts.of(message)
+        attrs[name] = message_to_dict(message)
     return attrs
 
 
@@ -600,7 +568,6 @@ def _build_graph(net, layers: List[_Layer], path: str, warnings: List[str]) -> G
         graph_inputs.append(name)
     nodes: List[Node] = []
     names = _NodeNames(path, warnings)
-    dicts = _ParamDicts()
     for index, layer in enumerate(layers):
         name = layer.name or f"{layer.type}_{index}"
         name = names.unique(name) if name in names.seen else names.add(name)
@@ -608,7 +575,7 @@ def _build_graph(net, layers: List[_Layer], path: str, warnings: List[str]) -> G
         outputs, in_place = blobs.write(layer.tops, layer.bottoms, name)
         params = tuple(Param(f"{name}/blob{i}", _blob_shape(b))
                        for i, b in enumerate(layer.blobs)) if layer.blobs else ()
-        nodes.append(Node(name=name, op=layer.type, attrs=_attrs(layer, dicts), inputs=inputs,
+        nodes.append(Node(name=name, op=layer.type, attrs=_attrs(layer), inputs=inputs,
                           outputs=outputs, params=params, in_place=in_place))
     net_name = _text(net.name) or os.path.splitext(os.path.basename(path))[0]
     return Graph(name=net_name, framework="caffe", nodes=tuple(nodes), tensors=blobs.tensors,

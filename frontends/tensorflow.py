@@ -292,23 +292,21 @@ class LazyAttrs(Mapping):
         self._proto = proto  # the NodeDef's attr map
         self._decoded: Dict[str, object] = {}
 
-    def __getitem__(self, key: str):
-        decoded = self._decoded
-        if key in decoded:
-            return decoded[key]
-        if key not in self._proto:
-            raise KeyError(key)
-        value = decoded[key] = decode_attr(self._proto[key])
+    def _decode(self, key: str):
+        value = self._decoded[key] = decode_attr(self._proto[key])
         return value
 
-    def get(self, key: str, default=None):
-        decoded = self._decoded
-        if key in decoded:
-            return decoded[key]
+    def __getitem__(self, key: str):
+        if key in self._decoded:
+            return self._decoded[key]
         if key not in self._proto:
-            return default
-        value = decoded[key] = decode_attr(self._proto[key])
-        return value
+            raise KeyError(key)
+        return self._decode(key)
+
+    def get(self, key: str, default=None):  # without the KeyError a Mapping's get would use
+        if key in self._decoded:
+            return self._decoded[key]
+        return self._decode(key) if key in self._proto else default
 
     def __contains__(self, key) -> bool:
         return key in self._proto

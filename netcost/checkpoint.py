@@ -62,23 +62,13 @@ def load_checkpoint(path: str, options: Options) -> CheckpointAnalysis:
                  for name, e in entries.items()}
     frozen = freeze(before, variables, options.outputs)
     before = infer_shapes(before, TF_SHAPES, options)
-    after = infer_shapes(_existing_outputs(frozen.graph), TF_SHAPES, options)
+    after = infer_shapes(frozen.graph, TF_SHAPES, options)
     if warnings:
         from dataclasses import replace
 
         before = replace(before, warnings=before.warnings + tuple(warnings))
     return CheckpointAnalysis(before, after, frozen.outputs, frozen.outputs_reason,
                               frozen.removed, prefix)
-
-
-def _existing_outputs(graph):
-    """The graph with only the output tensors some node produces. Freezing names each output
-    node's first tensor, but an output node may have none (a ResourceSparseApply* update
-    outputs nothing), and a tensor no node produces breaks the peak-memory sweep."""
-    from dataclasses import replace
-
-    outputs = tuple(t for t in graph.outputs if t in graph.tensors)
-    return graph if outputs == graph.outputs else replace(graph, outputs=outputs)
 
 
 def _dtype_of(name: str) -> str:

@@ -116,7 +116,10 @@ def freeze(graph: Graph, variable_shapes: Dict[str, Tuple[Shape, str]],
     removed = _classify_removed(graph, keep)
     frozen_graph = replace(graph, nodes=tuple(nodes), tensors=tensors,
                            inputs=tuple(t for t in graph.inputs if t in tensors),
-                           outputs=tuple(f"{name}:0" for name in output_names),
+                           # An output node's first tensor; an optimizer update such as
+                           # ResourceSparseApply* outputs none.
+                           outputs=tuple(t for name in output_names
+                                         for t in by_name[name].outputs[:1]),
                            name=graph.name + " (after freezing)")
     return Frozen(frozen_graph, tuple(output_names), reason, removed)
 

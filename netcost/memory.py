@@ -55,9 +55,8 @@ def peak_activation_elements(graph: Graph) -> Tuple[Optional[int], Optional[str]
 
 
 def _in_place_source(node, tensor: str) -> Optional[str]:
-    """The input whose buffer an in-place output overwrites (Caffe: top named as a bottom)."""
-    if not node.in_place:
-        return None
+    """The input whose buffer an output of an in-place node overwrites (Caffe: a top named
+    as a bottom)."""
     blob = tensor.split("@", 1)[0]
     for t in node.inputs:
         if t.split("@", 1)[0] == blob:

@@ -6,10 +6,6 @@ import json
 from ..ir import Shape
 
 
-def _tensors(pairs):
-    return [{"name": name, "shape": shape.to_json()} for name, shape in pairs]
-
-
 def _tensor_cache():
     """One JSON object per tensor, shared by the layer that writes it and those that read it
     (the encoder writes it out each time; it is built once)."""
@@ -80,8 +76,8 @@ def report_to_dict(report) -> dict:
                   "counts": "see convention.metrics", "flops": "FLOPs (convention's)",
                   "bytes": "bytes at the precision", "intensity": "FLOP per byte",
                   "shape": "elements per axis, null = unknown", "seconds": "seconds (estimate)"},
-        "inputs": _tensors(report.inputs),
-        "outputs": _tensors(report.outputs),
+        "inputs": [tensor_json(name, shape) for name, shape in report.inputs],
+        "outputs": [tensor_json(name, shape) for name, shape in report.outputs],
         "layers": [_layer(r, report, tensor_json) for r in report.layers],
         "totals": {
             "layers": len(report.layers),

@@ -179,6 +179,10 @@ def infer_shapes(graph: Graph, registry: ShapeRegistry, options: Options) -> Gra
     return evolve(graph, nodes=tuple(new_nodes), tensors=tensors, warnings=tuple(warnings))
 
 
+class _MissingInput(ShapeError):
+    """A rule read an input the layer does not have."""
+
+
 class _CountedInputs(list):
     """A rule's inputs that name a missing one instead of raising a bare IndexError."""
 
@@ -186,8 +190,8 @@ class _CountedInputs(list):
         try:
             return list.__getitem__(self, index)
         except IndexError:
-            raise ShapeError(f"reads input {index} but the layer has {len(self)} "
-                             f"input(s)") from None
+            raise _MissingInput(f"reads input {index} but the layer has {len(self)} "
+                                f"input(s)") from None
 
 
 def _missing_input(rule: Rule, node: Node, ins: List[TensorFacts]) -> Optional[ShapeError]:
@@ -196,10 +200,9 @@ def _missing_input(rule: Rule, node: Node, ins: List[TensorFacts]) -> Optional[S
     lists."""
     try:
         rule(node, _CountedInputs(ins))
-    except ShapeError as e:
-        if e.message.startswith("reads input"):
-            e.message = f"{node.op} {e.message}"
-            return e
+    except _MissingInput as e:
+        e.message = f"{node.op} {e.message}"
+        return e
     except Exception:  # noqa: BLE001 - the first error stands
         pass
     return None

@@ -28,12 +28,15 @@ def _line(columns: Sequence[Column], widths: Sequence[int], cells: Sequence[str]
     return "  ".join(parts).rstrip()
 
 
-def _widths(columns: Sequence[Column], rows, totals: Sequence[str]) -> List[int]:
+def _widths(columns: Sequence[Column], cells: Sequence[Sequence[str]],
+            totals: Sequence[str]) -> List[int]:
     """Each column as wide as its content needs, up to its nominal width; the layer column
     takes what is left of WIDTH."""
     widths = []
-    for c, total in zip(columns, totals):
-        need = max([len(c.title), len(total)] + [len(c.short(r)) for r in rows])
+    # max(map(len, ...)) over each column of the cells: a C loop per column.
+    needs = [max(map(len, column), default=0) for column in zip(*cells)] or [0] * len(columns)
+    for c, total, longest in zip(columns, totals, needs):
+        need = max(len(c.title), len(total), longest)
         widths.append(min(need, max(c.width, len(c.title))) if c.key != "layer" else need)
     if columns and columns[0].key == "layer":
         others = sum(widths[1:]) + 2 * (len(columns) - 1)
@@ -43,9 +46,11 @@ def _widths(columns: Sequence[Column], rows, totals: Sequence[str]) -> List[int]
 
 def render_table(report, column_keys: Optional[Sequence[str]] = None) -> str:
     columns = choose_columns(report, column_keys, WIDTH - MIN_LAYER_WIDTH + 28)
-    rows = report.layers
+    # Each cell is formatted once: the widths and the lines both read it.
+    shorts = [c.short for c in columns]
+    cells = [[short(r) for short in shorts] for r in report.layers]
     totals = [_total_cell(report, c) for c in columns]
-    widths = _widths(columns, rows, totals)
+    widths = _widths(columns, cells, totals)
     lines: List[str] = []
     for text in header_lines(report):
         lines.extend(textwrap.wrap(text, WIDTH, subsequent_indent="  ") or [""])
@@ -53,8 +58,8 @@ def render_table(report, column_keys: Optional[Sequence[str]] = None) -> str:
     lines.append(_line(columns, widths, [c.title for c in columns]))
     rule = _line(columns, widths, ["-" * w for w in widths])
     lines.append(rule)
-    for r in rows:
-        lines.append(_line(columns, widths, [c.short(r) for c in columns]))
+    for row_cells in cells:
+        lines.append(_line(columns, widths, row_cells))
     lines.append(rule)
     lines.append(_line(columns, widths, totals))
     lines.append("")

@@ -33,14 +33,19 @@ class Frozen:
     removed: Dict[str, List[str]] = field(default_factory=dict)  # kind -> node names
 
 
+# TensorFlow's optimizer update ops (training_ops.cc): ApplyAdam, ResourceApplyAdam,
+# SparseApplyAdagrad, ResourceSparseApplyAdagrad, ... An update reads the variable and
+# the gradients and nothing reads it: never an inference output.
+OPTIMIZER_OP_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply")
+
+
 def _scope_kind(node: Node) -> Optional[str]:
     name, op = node.name, node.op
     if op in SAVE_OPS or name.startswith("save/") or "/save/" in name or name == "save":
         return "save/restore"
     if op.endswith("Summary") or op.startswith("Write") or name.startswith("summaries"):
         return "summaries"
-    if name.startswith("gradients") or op.startswith(("Apply", "ResourceApply",
-                                                         "SparseApply")) or \
+    if name.startswith("gradients") or op.startswith(OPTIMIZER_OP_PREFIXES) or \
             "/gradients/" in name or op in ("BroadcastGradientArgs",):
         return "optimizer/gradients"
     if "/Initializer/" in name or name.startswith("init") or op in ASSIGN_OPS:

@@ -116,3 +116,19 @@ def test_corrupted_index_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert "crc" in result.stderr.lower() and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("update_op", ["ApplyGradientDescent", "ResourceApplyAdam",
+                                       "SparseApplyAdagrad", "ResourceSparseApplyAdagrad"])
+def test_optimizer_updates_are_never_inference_outputs(update_op):
+    # A sparse embedding update (e.g. tf.compat.v1.train.AdagradOptimizer on an embedding
+    # lookup) is unconsumed like the logits; only the logits are the output.
+    from netcost.freeze import detect_outputs
+    from netcost.ir import Graph, Node
+
+    nodes = (Node("x", "Placeholder", outputs=("x:0",)),
+             Node("logits", "Relu", inputs=("x:0",), outputs=("logits:0",)),
+             Node("train/update", update_op, inputs=("x:0",)))
+    graph = Graph(name="g", framework="tensorflow", nodes=nodes, tensors={}, inputs=(),
+                  outputs=(), source="g.meta")
+    assert detect_outputs(graph)[0] == ("logits",)

@@ -189,17 +189,8 @@ def _options(args):
                    sha256=args.sha256)
 
 
-def _allow_exact_counts() -> None:
-    """Counts stay exact ints; one of a rank-254 tensor can have thousands of digits, more
-    than Python converts to text by default (a guard against slow parsing of untrusted
-    text, which netcost never does: it only prints its own numbers)."""
-    if hasattr(sys, "set_int_max_str_digits"):
-        sys.set_int_max_str_digits(0)
-
-
 def analyze_file(path: str, options, fmt: str, columns=None):
     """Analyze one file and render it: (report, text). Raises NetcostError on bad input."""
-    _allow_exact_counts()
     from .checkpoint import build_checkpoint_report, is_checkpoint, load_checkpoint
     from .loader import load_graph
     from .report import build_report

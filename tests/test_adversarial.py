@@ -80,3 +80,24 @@ def test_long_chain(write):
     assert result.returncode == 0, result.stderr
     # Sigmoid: 3 FLOPs per element (README), 4 elements, n layers.
     assert json.loads(result.stdout)["totals"]["flops"]["value"] == 3 * 4 * n
+
+
+def test_library_renders_huge_counts_and_keeps_the_callers_digit_limit(write):
+    # The same 4,741-digit count through the Python API: every renderer prints it, and the
+    # caller's int-to-text limit (Python's default, 4,300 digits) is back afterwards. A
+    # fresh process, because the CLI tests run in this one.
+    import subprocess
+
+    dims = " ".join(f"dim {{ size: {HUGE} }}" for _ in range(254))
+    path = write("huge.pbtxt", 'node { name: "x" op: "Placeholder" attr { key: "dtype" value '
+                 f'{{ type: DT_FLOAT }} }} attr {{ key: "shape" value {{ shape {{ {dims} }} }} }} }}\n'
+                 'node { name: "y" op: "Relu" input: "x" }\n')
+    script = ("import sys, netcost\n"
+              f"r = netcost.analyze({str(path)!r})\n"
+              "texts = [r.to_json(), r.to_table(), r.to_csv(), r.to_markdown(), r.to_html()]\n"
+              "limit = sys.get_int_max_str_digits()\n"
+              "sys.set_int_max_str_digits(0)  # to write the expected count here\n"
+              "print(str(4 * 2 ** (62 * 254)) in texts[0], limit)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "4300"]

@@ -5,7 +5,7 @@ import json
 from typing import List
 
 from .json_out import report_to_dict
-from .units import grouped, human_bytes
+from .units import exact_digits, grouped, human_bytes
 
 
 def _comparison_rows(report) -> List[tuple]:
@@ -40,6 +40,7 @@ def summary_lines(report) -> List[str]:
     return lines
 
 
+@exact_digits
 def render_checkpoint_table(report, columns=None) -> str:
     import textwrap
 
@@ -50,6 +51,7 @@ def render_checkpoint_table(report, columns=None) -> str:
     return text + report.after.to_table(columns)
 
 
+@exact_digits
 def render_checkpoint_markdown(report) -> str:
     from .markdown import render_markdown
 
@@ -57,6 +59,7 @@ def render_checkpoint_markdown(report) -> str:
     return "\n".join(lines) + render_markdown(report.after)
 
 
+@exact_digits
 def render_checkpoint_json(report, indent=None) -> str:
     data = {
         "schema_version": report_to_dict(report.after)["schema_version"],

@@ -4,7 +4,10 @@ from __future__ import annotations
 import csv
 import io
 
+from .units import exact_digits
 
+
+@exact_digits
 def render_csv(report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -21,8 +21,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..breakdown import scope_path
 from ..layout import CONSTANT_OPS, Drawing, DrawNode, layered_layout, layout_report
-from .units import (grouped, human_bytes, human_count, human_rate, human_seconds, percent,
-                    ratio)
+from .units import (exact_digits, grouped, human_bytes, human_count, human_rate,
+                    human_seconds, percent, ratio)
 
 # ---------------------------------------------------------------------------- layer kinds
 # Box colours group op types (Caffe and TensorFlow names) into kinds. Order matters: the
@@ -746,6 +746,7 @@ def _freezing(checkpoint) -> dict:
     }
 
 
+@exact_digits
 def render_html(report) -> str:
     """The report as one self-contained HTML page (a str; write it as UTF-8).
 
@@ -813,6 +814,7 @@ def netron_metrics(report) -> dict:
     return {"signature": "netron:attachment", "metrics": entries}
 
 
+@exact_digits
 def render_netron_metrics(report) -> str:
     return json.dumps(netron_metrics(report), indent=1) + "\n"
 

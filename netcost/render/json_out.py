@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from ..ir import Shape
+from .units import exact_digits
 
 
 def _tensor_cache():
@@ -113,6 +114,7 @@ def report_to_dict(report) -> dict:
     return data
 
 
+@exact_digits
 def render_json(report, indent=None) -> str:
     # Compact by default: json's C encoder runs only without indent (10x faster on big graphs).
     # The dict is a tree built here (tensor objects are shared, never cyclic): the encoder's

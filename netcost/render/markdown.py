@@ -4,12 +4,14 @@ from __future__ import annotations
 from .columns import choose_columns
 from .summary import summary_lines
 from .table import header_lines
+from .units import exact_digits
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+@exact_digits
 def render_markdown(report, column_keys=None) -> str:
     columns = choose_columns(report, column_keys, None)
     lines = [f"### {_cell(report.name)}", ""]

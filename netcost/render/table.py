@@ -6,7 +6,7 @@ from typing import List, Optional, Sequence
 
 from .columns import Column, choose_columns
 from .summary import summary_lines
-from .units import grouped, human_bytes, human_count, percent
+from .units import exact_digits, grouped, human_bytes, human_count, percent
 
 WIDTH = 100
 MIN_LAYER_WIDTH = 12
@@ -44,6 +44,7 @@ def _widths(columns: Sequence[Column], cells: Sequence[Sequence[str]],
     return widths
 
 
+@exact_digits
 def render_table(report, column_keys: Optional[Sequence[str]] = None) -> str:
     columns = choose_columns(report, column_keys, WIDTH - MIN_LAYER_WIDTH + 28)
     # Each cell is formatted once: the widths and the lines both read it.

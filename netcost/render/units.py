@@ -1,8 +1,32 @@
 """Number formatting shared by all renderers (also handed to jinja2 as filters)."""
 from __future__ import annotations
 
+import functools
+import sys
 from decimal import Decimal
 from typing import Optional
+
+
+def exact_digits(render):
+    """Decorates a renderer so that it can print counts of any length.
+
+    A rank-254 tensor's count can have thousands of digits, more than Python converts to
+    text by default (a guard against slow parsing of untrusted text; netcost only prints
+    numbers it computed). The limit is lifted while the renderer runs and restored after,
+    so a program that uses netcost as a library keeps its own setting."""
+    if not hasattr(sys, "set_int_max_str_digits"):  # Python before 3.11: no limit
+        return render
+
+    @functools.wraps(render)
+    def render_exactly(*args, **kwargs):
+        limit = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)
+        try:
+            return render(*args, **kwargs)
+        finally:
+            sys.set_int_max_str_digits(limit)
+
+    return render_exactly
 
 
 def _scaled(n: int, factor: int) -> str:

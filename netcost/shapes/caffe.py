@@ -46,6 +46,15 @@ def _first(ins: Sequence[Shape], node: Node) -> Shape:
     return ins[0]
 
 
+def _need_tops(node: Node) -> int:
+    """The layer's top count, which its Caffe class's MinTopBlobs() (or ExactNumTopBlobs())
+    puts at 1 or more: layer.hpp's CheckBlobCounts refuses fewer ("Slice Layer produces at
+    least 1 top blob(s) as output")."""
+    if not node.outputs:
+        raise ShapeError(f"{node.op} needs at least one top, got 0")
+    return len(node.outputs)
+
+
 def _attr(node: Node, field: str) -> dict:
     return node.attrs.get(field) or {}
 
@@ -623,7 +632,7 @@ def slice_layer(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     axis = p.get("axis", 1)
     if p.get("slice_dim") not in (None, 1):
         axis = p["slice_dim"]
-    tops = len(node.outputs)
+    tops = _need_tops(node)  # slice_layer.hpp: MinTopBlobs() is 1
     if shape.dims is None:
         return ShapeResult(_same(UNKNOWN, tops))
     axis = _axis(axis, len(shape.dims), "slice axis")
@@ -770,7 +779,15 @@ def argmax(node: Node, ins: Sequence[Shape]) -> ShapeResult:
         dims = list(shape.dims)
         dims[axis] = top_k
         return ShapeResult([Shape(tuple(dims))])
-    # Without an axis Caffe emits N x (1 or 2 with max values) x top_k, padded to rank 3+.
+    # Without an axis Caffe takes the top_k of each item's values flattened (count(1): the
+    # blob needs an axis) and emits N x (1 or 2 with max values) x top_k, padded to rank 3+.
+    if not shape.dims:
+        raise ShapeError(f"ArgMax without an axis needs an input of rank 1 or more (each "
+                         f"item's values flattened), got {shape}")
+    per_item = _mul(*shape.dims[1:])
+    if per_item is not None and top_k > per_item:
+        raise ShapeError(f"top_k {top_k} exceeds the {per_item} values of each item of the "
+                         f"input {shape}")
     dims = [1] * max(3, len(shape.dims))
     dims[0] = shape.dims[0]
     dims[1] = 2 if p.get("out_max_val") else 1
@@ -867,6 +884,10 @@ def interp(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     shrink, zoom = p.get("shrink_factor", 1), p.get("zoom_factor", 1)
     explicit_shrink = p.get("shrink_factor") not in (None, 1)
     explicit_zoom = p.get("zoom_factor") not in (None, 1)
+    for name, factor, given in (("shrink_factor", shrink, explicit_shrink),
+                                ("zoom_factor", zoom, explicit_zoom)):
+        if given and factor < 1:  # interp_layer.cpp: CHECK_GE(factor, 1)
+            raise ShapeError(f"Interp {name} must be positive, got {factor}")
 
     def shrunk(x):
         return None if x is None else (x - 1) // shrink + 1
@@ -883,12 +904,24 @@ def interp(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     elif p.get("height") and p.get("width"):
         oh, ow = p["height"], p["width"]
     elif len(ins) == 2:
-        ref = ins[1]
-        oh, ow = (None, None) if ref.dims is None else (ref.dims[2], ref.dims[3])
+        oh, ow = _legacy_height_width(ins[1], "Interp's second bottom")
     else:
         raise ShapeError("Interp needs zoom_factor, shrink_factor, height/width or a "
                          "second bottom")
     return ShapeResult([Shape((n, c, oh, ow))])
+
+
+def _legacy_height_width(shape: Shape, what: str):
+    """A blob's height() and width(): Caffe's Blob::LegacyShape takes blobs of at most 4 axes
+    ("Cannot use legacy accessors on Blobs with > 4 axes") and reads an axis the blob lacks
+    as 1."""
+    if shape.dims is None:
+        return None, None
+    if len(shape.dims) > 4:
+        raise ShapeError(f"{what} {shape} has more than 4 axes: Caffe reads its height and "
+                         f"width with the legacy 4-D accessors")
+    dims = shape.dims + (1,) * (4 - len(shape.dims))
+    return dims[2], dims[3]
 
 
 @register("Upsample")
@@ -964,6 +997,7 @@ def _data_outputs(node: Node, image: Shape, label: Shape, note: Optional[str]) -
 def data_layer(node: Node, ins: Sequence[Shape]) -> ShapeResult:
     # Channels and size are stored in the database, not in the net; crop_size, force_color
     # or several mean values reveal some of them.
+    _need_tops(node)  # data_layer.hpp: MinTopBlobs() is 1 (the images; then the labels)
     p = _attr(node, "data_param")
     transform = _attr(node, "transform_param")
     batch = p.get("batch_size")
@@ -982,6 +1016,9 @@ def data_layer(node: Node, ins: Sequence[Shape]) -> ShapeResult:
 
 @register("ImageData")
 def image_data(node: Node, ins: Sequence[Shape]) -> ShapeResult:
+    # image_data_layer.hpp: ExactNumTopBlobs() is 2 (images, labels); forks vary the
+    # count, so only the images' top is required here.
+    _need_tops(node)
     p = _attr(node, "image_data_param")
     transform = _attr(node, "transform_param")
     batch = p.get("batch_size", 1)
@@ -1037,6 +1074,7 @@ def dummy_data(node: Node, ins: Sequence[Shape]) -> ShapeResult:
 
 @register("HDF5Data")
 def hdf5_data(node: Node, ins: Sequence[Shape]) -> ShapeResult:
+    _need_tops(node)  # hdf5_data_layer.hpp: MinTopBlobs() is 1 (one per dataset read)
     batch = _attr(node, "hdf5_data_param").get("batch_size")
     outputs = [Shape((batch, None, None, None)) for _ in node.outputs]
     return ShapeResult(outputs, note=f"HDF5Data reads its shapes from the HDF5 files; give "

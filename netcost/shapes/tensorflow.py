@@ -154,11 +154,25 @@ def _partial_value(values, kind=PartialValue) -> Optional[tuple]:
     return values if kind is tuple else kind(values)
 
 
+def _int_values(facts: TensorFacts, what: str) -> Optional[tuple]:
+    """The values of a tensor an op reads as integers (a shape, an axis, a count); None when
+    unknown. TF types such an input int32 or int64 in the op's OpDef, and its graph
+    construction refuses a float tensor or a resource/variant handle there ("Input 1 of node
+    n was passed resource from v:0 incompatible with expected int32"); a handle's value here
+    is the Shape it holds, a float tensor's a float."""
+    value = facts.value
+    if value is not None:
+        for v in value:
+            if isinstance(v, (float, Shape)):
+                kind = facts.dtype or ("resource" if isinstance(v, Shape) else "float")
+                raise ShapeError(f"a {kind} tensor is used as {what}: TF takes an int32 or "
+                                 f"int64 tensor there")
+    return value
+
+
 def _shape_from_value(facts: TensorFacts) -> Shape:
     """A 1-D int tensor used as a shape: known values, else known rank only."""
-    if facts.value is not None:
-        if any(isinstance(v, float) for v in facts.value):
-            raise ShapeError(f"a {facts.dtype} tensor is used as a shape: shapes are integers")
+    if _int_values(facts, "a shape") is not None:
         return Shape(tuple(None if v is None or v < 0 else int(v) for v in facts.value))
     if facts.dims is not None and len(facts.dims) == 1 and facts.dims[0] is not None \
             and facts.dims[0] <= MAX_RANK:
@@ -172,10 +186,53 @@ def _small(value: Optional[Sequence]) -> Optional[tuple]:
     return value if isinstance(value, tuple) else tuple(value)
 
 
-def _scalar(facts: TensorFacts) -> Optional[int]:
-    if facts.value is None or len(facts.value) != 1 or facts.value[0] is None:
+def _scalar(facts: TensorFacts, what: str = "an integer scalar") -> Optional[int]:
+    value = _int_values(facts, what)
+    if value is None or len(value) != 1 or value[0] is None:
         return None
-    return int(facts.value[0])
+    return int(value[0])
+
+
+def _inputs(node: Node, ins: Sequence[TensorFacts], *names: str) -> Sequence[TensorFacts]:
+    """The op's inputs, which its OpDef names: TF's graph construction refuses a node with
+    another count ("NodeDef expected inputs 'bool, float, float' do not match 2 inputs
+    specified")."""
+    if len(ins) != len(names):
+        raise ShapeError(f"{node.op} takes {len(names)} inputs ({', '.join(names)}), "
+                         f"got {len(ins)}")
+    return ins
+
+
+def _need_rank(node: Node, facts: TensorFacts, rank: int, what: str = "input") -> TensorFacts:
+    """TF's WithRank: an unknown rank is taken as `rank` unknown dims, another known rank is
+    an error ("Shape must be rank 5 but is rank 3")."""
+    facts = _with_rank(facts, rank)
+    if len(facts.dims) != rank:
+        raise ShapeError(f"{node.op} needs a rank-{rank} {what}, got {facts.shape} (rank "
+                         f"{len(facts.dims)})")
+    return facts
+
+
+def _per_axis(node: Node, name: str, values: Optional[List[int]], rank: int):
+    """A window of a convolution or pooling op (ksize, strides, dilations): one value per
+    input axis, as TF's shape functions require ("MaxPool requires the ksize attribute to
+    contain 4 values, but got: 5"); None when not given."""
+    if values and len(values) != rank:
+        raise ShapeError(f"{node.op} requires {name} to contain {rank} values, got "
+                         f"{len(values)}")
+    return values or None
+
+
+def _explicit_paddings(node: Node, padding: str, rank: int) -> List[int]:
+    """explicit_paddings of EXPLICIT padding: a (before, after) pair per input axis (TF's
+    CheckValidPadding: "explicit_paddings attribute must contain 8 values, but got: 3")."""
+    if padding != "EXPLICIT":
+        return []
+    values = _ints(_attr(node, "explicit_paddings")) or []
+    if len(values) != 2 * rank:
+        raise ShapeError(f"{node.op}: the explicit_paddings attribute must contain "
+                         f"{2 * rank} values, got {len(values)}")
+    return values
 
 
 def _axis(axis: int, rank: int) -> int:
@@ -372,6 +429,9 @@ def unary(node, ins):
     x = ins[0]
     value = None
     if x.value is not None and node.op in ("Neg", "Abs", "Square"):
+        if _is_handle(x.value):  # their OpDefs take numbers only
+            raise ShapeError(f"{node.op} takes a numeric tensor, not a {x.dtype or 'resource'} "
+                             f"handle")
         fn = {"Neg": lambda v: -v, "Abs": abs, "Square": lambda v: v * v}[node.op]
         value = tuple(fn(v) for v in x.value)
     dtype = "bool" if node.op in BOOL_OUT else x.dtype
@@ -405,7 +465,7 @@ def binary(node, ins):
     value = None
     fn = BINARY_VALUES.get(node.op)
     if fn is not None and a.value is not None and b.value is not None and shape.is_known \
-            and shape.numel <= MAX_VALUE_ELEMENTS and not isinstance(a.value[0], Shape):
+            and shape.numel <= MAX_VALUE_ELEMENTS and not _is_handle(a.value):
         value = _broadcast_values(a, b, shape, fn)
     dtype = "bool" if node.op in BOOL_OUT else a.dtype
     return _one(shape, dtype, value)
@@ -441,10 +501,11 @@ def add_n(node, ins):
 
 @register("Select", "SelectV2")
 def select(node, ins):
-    cond, a, b = ins
+    cond, a, b = _inputs(node, ins, "condition", "t", "e")
+    values = _broadcast_or_say(a.shape, b.shape, f"{node.op} values t and e")
     if node.op == "Select" and cond.rank == 1 and a.rank and a.rank > 1:
-        return _one(broadcast(a.shape, b.shape), a.dtype)
-    shape = broadcast(cond.shape, a.shape, b.shape)
+        return _one(values, a.dtype)
+    shape = _broadcast_or_say(cond.shape, values, f"{node.op} condition and values")
     value = None
     if shape.is_known and shape.numel <= MAX_VALUE_ELEMENTS and all(
             v.value is not None and v.numel in (1, shape.numel) for v in ins):
@@ -453,6 +514,15 @@ def select(node, ins):
                       [0 if (a if cond.value[0 if cond.numel == 1 else i] else b).numel == 1
                        else i] for i in range(shape.numel))
     return _one(shape, a.dtype, value)
+
+
+def _broadcast_or_say(a: Shape, b: Shape, what: str) -> Shape:
+    """broadcast(a, b), an error naming both shapes (TF's BroadcastBinaryOpOutputShapeFn:
+    "Dimensions must be equal, but are 3 and 2")."""
+    try:
+        return broadcast(a, b)
+    except ShapeError:
+        raise ShapeError(f"{what} do not broadcast: {a} vs {b}") from None
 
 
 @register("ClipByValue")
@@ -584,13 +654,13 @@ def cast(node, ins):
 def _conv(node, ins, spatial: int, depthwise: bool = False):
     x, w = ins[0], ins[1]
     channel_axis, spatial_axes = _layout(node, spatial)
-    strides = _ints(_attr(node, "strides")) or [1] * (spatial + 2)
-    dilations = _ints(_attr(node, "dilations")) or [1] * (spatial + 2)
+    rank = spatial + 2
+    strides = _per_axis(node, "strides", _ints(_attr(node, "strides")), rank) or [1] * rank
+    dilations = _per_axis(node, "dilations", _ints(_attr(node, "dilations")), rank) or \
+        [1] * rank
     padding = _attr(node, "padding", "VALID")
-    explicit = _ints(_attr(node, "explicit_paddings")) or []
-    x = _with_rank(x, spatial + 2)
-    if len(x.dims) != spatial + 2:
-        raise ShapeError(f"{node.op} needs a rank-{spatial + 2} input, got {x.shape}")
+    explicit = _explicit_paddings(node, padding, rank)
+    x = _need_rank(node, x, rank)
     kernel = [None] * spatial if w.dims is None else list(w.dims[:spatial])
     if depthwise:
         out_c = None if w.dims is None else _mul(w.dims[2], w.dims[3])
@@ -645,8 +715,8 @@ def dilation2d(node, ins):
         return _one(Shape((None,) * 4), x.dtype)
     if len(x.dims) != 4:
         raise ShapeError(f"Dilation2D needs a rank-4 input, got {x.shape}")
-    strides = _ints(_attr(node, "strides")) or [1, 1, 1, 1]
-    rates = _ints(_attr(node, "rates")) or [1, 1, 1, 1]
+    strides = _per_axis(node, "strides", _ints(_attr(node, "strides")), 4) or [1, 1, 1, 1]
+    rates = _per_axis(node, "rates", _ints(_attr(node, "rates")), 4) or [1, 1, 1, 1]
     padding = _attr(node, "padding", "VALID")
     dims = list(x.dims)
     for i, axis in enumerate((1, 2)):
@@ -666,7 +736,7 @@ def conv2d_backprop_input(node, ins):
     """TF's Conv2DBackpropInputShape: batch from out_backprop, spatial dims (and channels)
     from input_sizes, which may also hold only the two spatial sizes (channels then from
     the filter)."""
-    sizes, w, dy = ins
+    sizes, w, dy = _inputs(node, ins, "input_sizes", "filter", "out_backprop")
     channel_axis, spatial_axes = _layout(node, 2)
     wanted = _shape_from_value(sizes)
     if wanted.dims is None:
@@ -704,15 +774,18 @@ def conv_backprop_filter(node, ins):
 
 
 def _pool(node, ins, spatial: int, ksize=None, strides=None):
+    """TF's MaxPoolShape, AvgPoolShape and Pool3DShape: a rank-4 (rank-5 for NCHW_VECT_C) or
+    rank-5 input, ksize and strides of one value per input axis."""
     x = ins[0]
     channel_axis, spatial_axes = _layout(node, spatial)
-    ksize = ksize or _ints(_attr(node, "ksize"))
-    strides = strides or _ints(_attr(node, "strides"))
     padding = _attr(node, "padding", "VALID")
-    x = _with_rank(x, spatial + 2)
+    rank = 5 if _attr(node, "data_format") == "NCHW_VECT_C" else spatial + 2
+    x = _need_rank(node, x, rank)
+    ksize = _per_axis(node, "ksize", ksize or _ints(_attr(node, "ksize")), rank)
+    strides = _per_axis(node, "strides", strides or _ints(_attr(node, "strides")), rank)
     if ksize is None or strides is None:
         return _one(Shape((None,) * len(x.dims)), x.dtype)
-    explicit = _ints(_attr(node, "explicit_paddings")) or []  # MaxPool's EXPLICIT padding
+    explicit = _explicit_paddings(node, padding, rank)  # MaxPool's EXPLICIT padding
     dims = list(x.dims)
     for axis in spatial_axes:
         pads = (explicit[2 * axis], explicit[2 * axis + 1]) if padding == "EXPLICIT" else (0, 0)
@@ -732,7 +805,8 @@ def pool3d(node, ins):
 
 @register("MaxPoolV2")
 def max_pool_v2(node, ins):
-    return _pool(node, ins, 2, _ints(ins[1].value), _ints(ins[2].value))
+    return _pool(node, ins, 2, _ints(_int_values(ins[1], "MaxPoolV2's ksize")),
+                 _ints(_int_values(ins[2], "MaxPoolV2's strides")))
 
 
 @register("MaxPoolWithArgmax")
@@ -761,18 +835,27 @@ def avg_pool3d_grad(node, ins):
 def resize_grad(node, ins):
     # The gradient has the original image's shape (the size input for the nearest one).
     if node.op == "ResizeNearestNeighborGrad":
-        grads, size = _with_rank(ins[0], 4), ins[1]
-        hw = (None, None) if size.value is None else tuple(int(v) for v in size.value)
+        grads = _need_rank(node, ins[0], 4, "grads input")
+        hw = _resize_size(node, ins[1])
         return _one(Shape((grads.dims[0], hw[0], hw[1], grads.dims[3])), grads.dtype)
     return _one(_with_rank(ins[1], 4).shape, ins[1].dtype)
+
+
+def _batch_norm_layout(node: Node) -> Tuple[int, int]:
+    """(rank, channel axis) of a fused batch norm: TF's FusedBatchNormShape takes a rank-5
+    input for NDHWC and NCDHW (FusedBatchNormV3 and its gradient), else rank 4
+    (WithRank(x, rank)); the channels are axis 1 for NC.. formats, else the last axis."""
+    fmt = _attr(node, "data_format", "NHWC")
+    rank = 5 if fmt in ("NDHWC", "NCDHW") else 4
+    return rank, 1 if fmt.startswith("NC") else rank - 1
 
 
 @register("FusedBatchNormGrad", "FusedBatchNormGradV2", "FusedBatchNormGradV3")
 def fused_batch_norm_grad(node, ins):
     """TF's FusedBatchNormGradShape: x_backprop is y_backprop with the channels merged over
     x, scale and the saved mean and variance; two channel vectors; two empty vectors."""
-    dy, x = _with_rank(ins[0], 4), _with_rank(ins[1], 4)
-    axis = 1 if _attr(node, "data_format", "NHWC").startswith("NC") else 3
+    rank, axis = _batch_norm_layout(node)
+    dy, x = _need_rank(node, ins[0], rank, "y_backprop"), _need_rank(node, ins[1], rank, "x")
     c = _merge_dim(dy.dims[axis], x.dims[axis], "batch norm gradient channels")
     for vector_in in ins[2:5]:
         if vector_in.dims is not None and len(vector_in.dims) == 1:
@@ -793,8 +876,8 @@ def avg_pool_grad(node, ins):
 def fused_batch_norm(node, ins):
     # TF's FusedBatchNormShape: x of rank 4, its channels merged with the scale and offset
     # (and the mean and variance, unless a training batch norm ignores them).
-    x = _with_rank(ins[0], 4)
-    channel_axis = 1 if _attr(node, "data_format", "NHWC").startswith("NC") else 3
+    rank, channel_axis = _batch_norm_layout(node)
+    x = _need_rank(node, ins[0], rank, "x")
     c = x.dims[channel_axis]
     training = _attr(node, "is_training", False) and \
         _attr(node, "exponential_avg_factor", 1.0) == 1.0
@@ -897,17 +980,18 @@ def einsum(node, ins):
 
 # ---------------------------------------------------------------- reductions
 
-def _reduction_axes(x: TensorFacts, axes: TensorFacts) -> Optional[List[int]]:
-    if axes.value is None or x.dims is None:
+def _reduction_axes(node: Node, x: TensorFacts, axes: TensorFacts) -> Optional[List[int]]:
+    values = _int_values(axes, f"{node.op}'s reduction_indices")
+    if values is None or x.dims is None:
         return None
-    return sorted({_axis(int(a), len(x.dims)) for a in axes.value})
+    return sorted({_axis(int(a), len(x.dims)) for a in values})
 
 
 @register("Mean", "Sum", "Max", "Min", "Prod", "All", "Any", "EuclideanNorm")
 def reduction(node, ins):
     x, axes = ins[0], ins[1]
     keep = _attr(node, "keep_dims", False)
-    reduced = _reduction_axes(x, axes)
+    reduced = _reduction_axes(node, x, axes)
     if x.dims is None:
         return _one(UNKNOWN, x.dtype)
     if reduced is None:
@@ -927,8 +1011,11 @@ def reduction(node, ins):
 
 @register("ArgMax", "ArgMin")
 def arg_max(node, ins):
+    """TF's ArgOpShape: the dimension is an int32/int64 scalar (WithRank(input(1), 0))."""
     x, axis = ins[0], ins[1]
-    a = _scalar(axis)
+    if axis.dims is not None and len(axis.dims) != 0:
+        raise ShapeError(f"{node.op}'s dimension must be a scalar, got shape {axis.shape}")
+    a = _scalar(axis, f"{node.op}'s dimension")
     if x.dims is None or a is None:
         return _one(UNKNOWN, _attr(node, "output_type", "int64"))
     a = _axis(a, len(x.dims))
@@ -1166,12 +1253,22 @@ def _concat(node, values: Sequence[TensorFacts], axis_facts: TensorFacts):
 
 @register("ConcatV2", partial=True)
 def concat_v2(node, ins):
+    _join_inputs(node, ins)
     return _concat(node, ins[:-1], _whole(ins[-1]))
 
 
 @register("Concat", partial=True)
 def concat(node, ins):
+    _join_inputs(node, ins)
     return _concat(node, ins[1:], _whole(ins[0]))
+
+
+def _join_inputs(node: Node, ins: Sequence[TensorFacts]) -> None:
+    """Concat and ConcatV2 take N >= 2 tensors and the axis (their OpDefs); one tensor and the
+    axis is read here as what it would mean, none is an error."""
+    if len(ins) < 2:
+        raise ShapeError(f"{node.op} takes the tensors to join and an axis, got "
+                         f"{len(ins)} input(s)")
 
 
 @register("Pack", partial=True)
@@ -1244,7 +1341,7 @@ def split(node, ins):
 
 @register("SplitV")
 def split_v(node, ins):
-    x, sizes, axis_facts = ins
+    x, sizes, axis_facts = _inputs(node, ins, "value", "size_splits", "axis")
     num = _attr(node, "num_split", _n_out(node))
     a = _scalar(axis_facts)
     if x.dims is None:
@@ -1266,7 +1363,7 @@ def split_v(node, ins):
 def slice_op(node, ins):
     """TF's SliceShape: with the sizes known, size -1 is the rest of the dim after begin (begin
     read as a partial shape); with sizes known only in part, those parts."""
-    x, begin, size = ins
+    x, begin, size = _inputs(node, ins, "input", "begin", "size")
     rank = None
     for v in (begin, size):
         if v.dims is not None and len(v.dims) == 1 and v.dims[0] is not None:
@@ -1394,7 +1491,7 @@ def pad(node, ins):
 def tile(node, ins):
     """TF reads multiples as a (partial) shape; dims multiply as InferenceContext::Multiply
     does (x * 1 is x even when x is unknown, x * 0 is 0)."""
-    x, multiples = ins
+    x, multiples = _inputs(node, ins, "input", "multiples")
     wanted = _shape_from_value(multiples)
     if wanted.dims is None:
         return _one(UNKNOWN if x.dims is None else Shape((None,) * len(x.dims)), x.dtype)
@@ -1453,8 +1550,8 @@ def broadcast_to(node, ins):
 
 @register("BroadcastArgs")
 def broadcast_args(node, ins):
-    a, b = (_shape_from_value(v) for v in ins)
-    shape = broadcast(a, b)
+    a, b = (_shape_from_value(v) for v in _inputs(node, ins, "s0", "s1"))
+    shape = _broadcast_or_say(a, b, "BroadcastArgs shapes")
     return _one(Shape((shape.rank,)), ins[0].dtype, _value_of_shape(shape))
 
 
@@ -1468,8 +1565,12 @@ def gather(node, ins):
     batch_dims = _attr(node, "batch_dims", 0)
     dims = params.dims[:axis] + indices.dims[batch_dims:] + params.dims[axis + 1:]
     value = None
-    if params.value is not None and indices.value is not None and len(params.dims) == 1:
-        value = tuple(params.value[int(i)] for i in indices.value)
+    picked = _int_values(indices, f"{node.op}'s indices")
+    # An index outside the params is the kernel's error ("indices[0] = 4 is not in [0, 3)"),
+    # when it runs: the shape stands, the value is left unknown.
+    if params.value is not None and picked is not None and len(params.dims) == 1 and \
+            all(0 <= i < len(params.value) for i in picked):
+        value = tuple(params.value[int(i)] for i in picked)
     return _one(Shape(dims), params.dtype, value)
 
 
@@ -1508,7 +1609,7 @@ def segment_reduction(node, ins):
           "UnsortedSegmentProd")
 def unsorted_segment_reduction(node, ins):
     # TF's UnsortedSegmentReductionShapeFn: [num_segments] + data.shape[rank(segment_ids):].
-    data, ids, count = ins
+    data, ids, count = _inputs(node, ins, "data", "segment_ids", "num_segments")
     if ids.dims is None or data.dims is None:
         return _one(UNKNOWN, data.dtype)
     return _one(Shape((_scalar(count),) + data.dims[len(ids.dims):]), data.dtype)
@@ -1542,13 +1643,27 @@ def one_hot(node, ins):
 @register("ResizeBilinear", "ResizeNearestNeighbor", "ResizeBicubic", "ResizeArea",
           "ScaleAndTranslate")
 def resize(node, ins):
+    """TF's ResizeShapeFn: images of rank 4 (NHWC), size a vector of 2 ints."""
     x, size = ins[0], ins[1]
     dtype = "float32" if node.op in ("ResizeBilinear", "ResizeBicubic", "ResizeArea") \
         else x.dtype
+    hw = _resize_size(node, size)
     if x.dims is None:
         return _one(UNKNOWN, dtype)
-    hw = (None, None) if size.value is None else tuple(int(v) for v in size.value)
+    x = _need_rank(node, x, 4, "images input")
     return _one(Shape((x.dims[0], hw[0], hw[1], x.dims[3])), dtype)
+
+
+def _resize_size(node, size: TensorFacts) -> Tuple[Dim, Dim]:
+    """The (height, width) a resize reads from its size input: TF's WithRank(size, 1) and
+    WithValue(Dim(size, 0), 2) ("Dimension must be 2 but is 4")."""
+    if size.dims is not None and (len(size.dims) != 1 or size.dims[0] not in (None, 2)):
+        raise ShapeError(f"{node.op}'s size must be a vector of 2 values (height, width), "
+                         f"got shape {size.shape}")
+    values = _int_values(size, f"{node.op}'s size")
+    if values is None or len(values) != 2:
+        return None, None
+    return int(values[0]), int(values[1])
 
 
 @register("SpaceToBatchND", "BatchToSpaceND")
@@ -1556,7 +1671,8 @@ def space_batch_nd(node, ins):
     """TF's SpaceToBatchShapeHelper / BatchToSpaceShapeHelper: M block dims after the batch;
     the batch grows (shrinks) by prod(block_shape), each block dim is padded then divided
     (multiplied then cropped)."""
-    x, block, pads = ins
+    x, block, pads = _inputs(node, ins, "input", "block_shape",
+                             "paddings" if node.op == "SpaceToBatchND" else "crops")
     if block.dims is None or len(block.dims) != 1 or block.dims[0] is None:
         raise ShapeError(f"{node.op} needs a block_shape vector of known length")
     m = block.dims[0]
@@ -1594,16 +1710,29 @@ def space_batch_nd(node, ins):
 
 @register("SpaceToDepth", "DepthToSpace")
 def space_depth(node, ins):
+    """TF's SpaceToDepth/DepthToSpace shapes: block_size >= 2 (its OpDef), a rank-4 input
+    (NHWC or NCHW); the block divides each spatial dim (the square of the block the depth)
+    evenly ("Dimension size must be evenly divisible by 2 but is 5")."""
     x = ins[0]
     b = _attr(node, "block_size", 2)
-    if x.dims is None:
+    if b < 2:
+        raise ShapeError(f"{node.op} block_size must be at least 2, got {b}")
+    if x.dims is None or _attr(node, "data_format") == "NCHW_VECT_C":
         return _one(UNKNOWN, x.dtype)
-    n, h, w, c = x.dims
-    if node.op == "SpaceToDepth":
-        dims = (n, None if h is None else h // b, None if w is None else w // b, _mul(c, b * b))
-    else:
-        dims = (n, _mul(h, b), _mul(w, b), None if c is None else c // (b * b))
-    return _one(Shape(dims), x.dtype)
+    dims = list(_need_rank(node, x, 4).dims)
+    channel_axis, spatial_axes = _layout(node, 2)
+    to_depth = node.op == "SpaceToDepth"
+    for axis in spatial_axes:
+        dims[axis] = _evenly(node, dims[axis], b) if to_depth else _mul(dims[axis], b)
+    c = dims[channel_axis]
+    dims[channel_axis] = _mul(c, b * b) if to_depth else _evenly(node, c, b * b)
+    return _one(Shape(tuple(dims)), x.dtype)
+
+
+def _evenly(node: Node, size: Dim, by: int) -> Dim:
+    if size is not None and size % by:
+        raise ShapeError(f"{node.op}: dimension {size} is not evenly divisible by {by}")
+    return None if size is None else size // by
 
 
 @register("Where")

@@ -204,6 +204,19 @@ TF = [
     # evenly divisible by 2 but is 5".
     ("space-to-depth-uneven", placeholder("x", [1, 5, 4, 3]) + node("a", "SpaceToDepth", ["x"]),
      "a: SpaceToDepth: dimension 5 is not evenly divisible by 2"),
+    # array_ops.cc PadShapeFn: WithRank(paddings, 2) and WithValue(Dim(paddings, 1), 2)
+    # (was "IndexError: list index out of range" reading a second padding).
+    ("pad-paddings-not-a-matrix", placeholder("x", [4]) + const("p", [8])
+     + node("a", "Pad", ["x", "p"]),
+     "a: Pad's paddings must be a matrix of (before, after) rows, got shape 1"),
+    # PadShapeFn: WithRank(input, Value(Dim(paddings, 0))).
+    ("pad-rows-for-another-rank", placeholder("x", [4, 4]) + const("p", [1, 1], dims=[1, 2])
+     + node("a", "Pad", ["x", "p"]),
+     "a: Pad's paddings have 1 row(s) for an input of rank 2"),
+    # PadKnown: "Paddings must be non-negative".
+    ("pad-negative", placeholder("x", [4]) + const("p", [-1, 1], dims=[1, 2])
+     + node("a", "Pad", ["x", "p"]),
+     "a: Pad's paddings must be non-negative, got [-1, 1]"),
     # ConcatV2's OpDef: N >= 2 values, then the axis (was "IndexError: list index out of
     # range" for an axis alone).
     ("concat-of-nothing", const("axis", [0], dims=[]) + node("a", "ConcatV2", ["axis"]),

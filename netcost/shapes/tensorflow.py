@@ -1476,12 +1476,27 @@ def strided_slice(node, ins):
 
 @register("Pad", "PadV2", "MirrorPad")
 def pad(node, ins):
+    """TF's PadShapeFn: paddings a [rank, 2] matrix (WithRank(paddings, 2), WithValue(Dim(
+    paddings, 1), 2), its rows the input's rank) of non-negative ints ("Paddings must be
+    non-negative")."""
     x, paddings = ins[0], ins[1]
+    rows = None
+    if paddings.dims is not None:
+        if len(paddings.dims) != 2 or paddings.dims[1] not in (None, 2):
+            raise ShapeError(f"{node.op}'s paddings must be a matrix of (before, after) rows, "
+                             f"got shape {paddings.shape}")
+        rows = paddings.dims[0]
+    values = _int_values(paddings, f"{node.op}'s paddings")
+    if values is not None and any(v < 0 for v in values):
+        raise ShapeError(f"{node.op}'s paddings must be non-negative, got {list(values)}")
     if x.dims is None:
         return _one(UNKNOWN, x.dtype)
-    if paddings.value is None:
+    if rows is not None and rows != len(x.dims):
+        raise ShapeError(f"{node.op}'s paddings have {rows} row(s) for an input of rank "
+                         f"{len(x.dims)} ({x.shape})")
+    if values is None:
         return _one(Shape((None,) * len(x.dims)), x.dtype)
-    p = [int(v) for v in paddings.value]
+    p = [int(v) for v in values]
     dims = tuple(None if d is None else d + p[2 * i] + p[2 * i + 1]
                  for i, d in enumerate(x.dims))
     return _one(Shape(dims), x.dtype)

@@ -65,15 +65,14 @@ MAX_INPUT_BYTES = 4 << 20  # mutations that grow a file stop here
 # run started with --avoid-known leaves their triggers out, so that its time goes to finding
 # new bugs instead of finding these again; remove an entry once its fix is in.
 KNOWN_BUGS: Dict[str, str] = {
-    "spp-pyramid-height": "SPP sums 4**level over every pyramid level: a pyramid_height in the "
-                          "millions runs for hours (netcost/shapes/caffe.py)",
-    "huge-digit-counts": "a count of over 4,300 digits (rank 254, dims of 2**62) cannot be "
-                         "printed: ValueError in the JSON report, OverflowError in the table",
-    # Found and fixed earlier, tags kept should the triggers need leaving out again:
-    # "huge-output-count" (a port or num_split/num/N of 2**31 or more), "unicode-digit-port"
-    # (`n:²`), "text-meta-variabledef" (bytes that are not a VariableDef in a text .meta's
-    # trainable_variables), all fixed in 6e0885e; "count-attr-kind" (N, num_split or num
-    # holding a string, shape or list), fixed in da99dbb.
+    # None open. Found and fixed earlier, tags kept should the triggers need leaving out
+    # again: "huge-output-count" (a port or num_split/num/N of 2**31 or more),
+    # "unicode-digit-port" (`n:²`), "text-meta-variabledef" (bytes that are not a VariableDef
+    # in a text .meta's trainable_variables), all fixed in 6e0885e; "count-attr-kind" (N,
+    # num_split or num holding a string, shape or list), fixed in da99dbb;
+    # "spp-pyramid-height" (an SPP pyramid_height in the millions ran for hours) and
+    # "huge-digit-counts" (a count of over 4,300 digits could not be printed), fixed in
+    # cfdeb8b.
 }
 AVOIDED: frozenset = frozenset()  # the KNOWN_BUGS keys this run leaves out
 

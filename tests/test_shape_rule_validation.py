@@ -226,6 +226,21 @@ TF = [
     ("conv2d-short-dilations", placeholder("x", [1, 4, 4, 1]) + placeholder("w", [2, 2, 1, 1])
      + node("a", "Conv2D", ["x", "w"], strides=ONES4, dilations=[1, 1], padding="VALID"),
      "a: Conv2D requires dilations to contain 4 values, got 2"),
+    # Reading an output an op does not have: array_ops.cc ListDiff outputs out and idx;
+    # nn_ops.cc FusedBatchNormGradV3 five, FusedBatchNormV3 six. Graph construction refuses
+    # it ("Node 'r': Connecting to invalid output 6 of source node bn which has 6 outputs").
+    # ListDiff and the gradient were an IndexError (found by fuzz_hypothesis.py), the batch
+    # norm read unknown shapes for the outputs beyond its own.
+    ("listdiff-third-output", const("a", [1, 2, 3]) + node("d", "ListDiff", ["a", "a"])
+     + node("r", "Identity", ["d:2"]),
+     "d: ListDiff produces 2 output(s) here but the graph names or reads 3"),
+    ("batch-norm-grad-seventh-output", placeholder("x", [1, 4, 4, 3]) + placeholder("v", [3])
+     + node("g", "FusedBatchNormGradV3", ["x", "x", "v", "v", "v"])
+     + node("r", "Relu", ["g:6"]),
+     "g: FusedBatchNormGradV3 produces 5 output(s) here but the graph names or reads 7"),
+    ("batch-norm-seventh-output", placeholder("x", [1, 4, 4, 3]) + placeholder("v", [3])
+     + node("b", "FusedBatchNormV3", ["x", "v", "v", "v", "v"]) + node("r", "Relu", ["b:6"]),
+     "b: FusedBatchNormV3 produces 6 output(s) here but the graph names or reads 7"),
 ]
 
 

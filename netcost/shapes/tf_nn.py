@@ -220,8 +220,9 @@ def fused_batch_norm_grad(node, ins):
     dims = list(dy.dims)
     dims[axis] = c
     shapes = [Shape(tuple(dims)), Shape((c,)), Shape((c,)), Shape((0,)), Shape((0,))]
+    # Five outputs, whatever the graph reads: reading a sixth is the engine's error to report.
     n = _n_out(node)
-    return _out((shapes + [UNKNOWN] * n)[:n], [dy.dtype, x.dtype, x.dtype, x.dtype, x.dtype][:n])
+    return _out(shapes[:n], [dy.dtype, x.dtype, x.dtype, x.dtype, x.dtype][:n])
 
 
 @register("AvgPoolGrad", partial=True)
@@ -247,7 +248,7 @@ def fused_batch_norm(node, ins):
     shapes = [Shape(tuple(dims)), vector, vector, vector, vector]
     if node.op in ("FusedBatchNormV3", "_FusedBatchNormEx"):
         shapes.append(UNKNOWN)  # reserve_space_3: TF leaves its shape unknown
-    shapes = shapes[:_n_out(node)] + [UNKNOWN] * (_n_out(node) - len(shapes))
+    shapes = shapes[:_n_out(node)]  # reading an output beyond these is the engine's error
     return _out(shapes, [x.dtype] + ["float32"] * (len(shapes) - 1))
 
 

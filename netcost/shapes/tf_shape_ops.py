@@ -142,8 +142,9 @@ def list_diff(node, ins):
         drop = set(y.value)
         kept = [(i, v) for i, v in enumerate(x.value) if v not in drop]
         values = [tuple(v for _, v in kept), tuple(i for i, _ in kept)]
-    return _out([Shape((None,))] * _n_out(node), [x.dtype, out_idx][:_n_out(node)],
-                values[:_n_out(node)])
+    # Two outputs, whatever the graph reads: reading a third is the engine's error to report.
+    n = _n_out(node)
+    return _out([Shape((None,)), Shape((None,))][:n], [x.dtype, out_idx][:n], values[:n])
 
 
 @register("ConcatOffset")

@@ -241,6 +241,19 @@ TF = [
     ("batch-norm-seventh-output", placeholder("x", [1, 4, 4, 3]) + placeholder("v", [3])
      + node("b", "FusedBatchNormV3", ["x", "v", "v", "v", "v"]) + node("r", "Relu", ["b:6"]),
      "b: FusedBatchNormV3 produces 6 output(s) here but the graph names or reads 7"),
+    # array_ops.cc UnpackShape: WithValue(Dim(s, axis), num) ("Dimension must be 4 but is
+    # 3"); folding the unpacked values was an IndexError.
+    ("unpack-num-beyond-the-axis", const("a", [1, 2, 3])
+     + 'node { name: "u" op: "Unpack" input: "a" attr { key: "num" value { i: 4 } } }\n'
+     + node("r", "Identity", ["u:3"]),
+     "u: Unpack into 4 tensors needs axis 0 of size 4, got 3"),
+    # array_ops.cc SplitV: one size per output ("Length of size_splits should be equal to
+    # num_outputs"); an IndexError before.
+    ("splitv-sizes-and-num-split-differ", placeholder("x", [2, 4]) + const("s", [1, 3])
+     + const("ax", [1], dims=[])
+     + 'node { name: "v" op: "SplitV" input: "x" input: "s" input: "ax" '
+       'attr { key: "num_split" value { i: 1 } } }\n' + node("r", "Identity", ["v:1"]),
+     "v: SplitV has num_split 1 but 2 size_splits"),
 ]
 
 

@@ -115,6 +115,9 @@ def unpack(node, ins):
     if x.dims is None:
         return _out([UNKNOWN] * num, [x.dtype] * num)
     a = _axis(_attr(node, "axis", 0), len(x.dims))
+    if x.dims[a] is not None and x.dims[a] != num:  # TF's UnpackShape: WithValue(dim, num)
+        raise ShapeError(f"Unpack into {num} tensors needs axis {a} of size {num}, got "
+                         f"{x.shape}")
     shape = Shape(x.dims[:a] + x.dims[a + 1:])
     values = [None] * num
     if x.value is not None and len(x.dims) == 1:
@@ -155,6 +158,8 @@ def split_v(node, ins):
         piece = Shape(x.dims[:a] + (None,) + x.dims[a + 1:])
         return _out([piece] * num, [x.dtype] * num)
     parts = [int(s) for s in sizes.value]
+    if len(parts) != num:  # TF's SplitV shape function
+        raise ShapeError(f"SplitV has num_split {num} but {len(parts)} size_splits")
     if parts.count(-1) == 1 and x.dims[a] is not None:
         parts[parts.index(-1)] = x.dims[a] - sum(p for p in parts if p != -1)
     shapes = [Shape(x.dims[:a] + (None if p < 0 else p,) + x.dims[a + 1:]) for p in parts]

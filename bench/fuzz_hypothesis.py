@@ -1258,7 +1258,10 @@ def analyze(path: str) -> Optional[Finding]:
     try:
         analyze_file(path, Options(), "json")
     except NetcostError as e:
-        text = str(e)
+        try:
+            text = str(e)  # what the CLI prints: it must not fail either
+        except Exception as error:  # noqa: BLE001
+            return Finding("crash", _signature(error), traceback.format_exc())
         if "".join(text.splitlines()) != text:  # any line break, not only "\n"
             return Finding("crash", "multiline-message", f"message spans lines: {text!r}")
         masked = MASKED.search(e.message)

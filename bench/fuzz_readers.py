@@ -124,7 +124,10 @@ def run_one(reader: str, data: bytes, workdir: str):
             report.to_json()
             report.to_table()
     except NetcostError as e:
-        text = str(e)
+        try:
+            text = str(e)  # what the CLI prints: it must not fail either
+        except Exception:  # noqa: BLE001
+            return traceback.format_exc()
         if "\n" in text:
             return f"NetcostError message spans lines: {text!r}"
         return None

@@ -28,9 +28,13 @@ class NetcostError(Exception):
         return ": ".join(parts + [message])
 
 
-def _one_line(name: str) -> str:
+def _one_line(name) -> str:
     """`name` with every character that is not printable (newlines, form feeds, Unicode line
-    separators, other control characters) written as its Python escape, e.g. `x\\ny`."""
+    separators, other control characters) written as its Python escape, e.g. `x\\ny`. A name
+    read from a binary file may be bytes that are not UTF-8: their bad bytes are escaped
+    too (`\\xff`)."""
+    if isinstance(name, bytes):
+        name = name.decode("utf-8", errors="backslashreplace")
     if name.isprintable():
         return name
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")

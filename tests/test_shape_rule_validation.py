@@ -254,6 +254,26 @@ TF = [
      + 'node { name: "v" op: "SplitV" input: "x" input: "s" input: "ax" '
        'attr { key: "num_split" value { i: 1 } } }\n' + node("r", "Identity", ["v:1"]),
      "v: SplitV has num_split 1 but 2 size_splits"),
+    # common_shape_fns.cc Conv2DShapeImpl / Conv3DShape, DepthwiseConv2DNativeShape:
+    # WithRank(filter, 4 or 5) ("Shape must be rank 5 but is rank 2"); IndexErrors before.
+    ("conv3d-filter-of-rank-2", placeholder("x", [1, 4, 4, 4, 1]) + placeholder("w", [3, 3])
+     + node("c", "Conv3D", ["x", "w"], strides=ONES5, padding="VALID"),
+     "c: Conv3D needs a rank-5 filter, got 3x3 (rank 2)"),
+    ("depthwise-filter-of-rank-2", placeholder("x", [1, 4, 4, 1]) + placeholder("w", [3, 3])
+     + node("c", "DepthwiseConv2dNative", ["x", "w"], strides=ONES4, padding="VALID"),
+     "c: DepthwiseConv2dNative needs a rank-4 filter, got 3x3 (rank 2)"),
+    # array_ops.cc StridedSlice: input, begin, end, strides (a ValueError unpacking them).
+    ("strided-slice-of-two-inputs", placeholder("x", [4]) + const("b", [0])
+     + node("s", "StridedSlice", ["x", "b"]),
+     "s: StridedSlice takes 4 inputs (input, begin, end, strides), got 2"),
+    # array_ops.cc ConcatOffset: concat_dim and N >= 2 shapes (attr N: int >= 2); its kernel
+    # checks that every shape has as many elements as the first. IndexErrors before.
+    ("concat-offset-of-one-shape", const("ax", [0], dims=[]) + const("s", [2, 3])
+     + node("o", "ConcatOffset", ["ax", "s"]),
+     "o: ConcatOffset takes the concat axis and two or more shapes, got 2 input(s)"),
+    ("concat-offset-shapes-differ", const("ax", [1], dims=[]) + const("s", [2, 3, 4])
+     + const("t", [2, 3]) + node("o", "ConcatOffset", ["ax", "s", "t"]),
+     "o: ConcatOffset's shape 1 has 2 elements, shape 0 has 3"),
 ]
 
 

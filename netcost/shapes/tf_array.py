@@ -205,8 +205,8 @@ def strided_slice(node, ins):
     """TF's StridedSlice with begin/end/ellipsis/new_axis/shrink_axis masks (known specs).
     A slice of a partly known shape tensor keeps what is known of it (tf.shape(x)[1] is known
     when dim 1 of x is, as TF's constant evaluation finds)."""
-    x = ins[0]
-    begin, end, strides = (_whole(f) for f in ins[1:])
+    x, begin, end, strides = _inputs(node, ins, "input", "begin", "end", "strides")
+    begin, end, strides = _whole(begin), _whole(end), _whole(strides)
     spec_len = None if strides.value is None else len(strides.value)
     if x.dims is None or spec_len is None:
         return _one(UNKNOWN, x.dtype)

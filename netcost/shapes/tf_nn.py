@@ -23,6 +23,7 @@ def _conv(node, ins, spatial: int, depthwise: bool = False):
     padding = _attr(node, "padding", "VALID")
     explicit = _explicit_paddings(node, padding, rank)
     x = _need_rank(node, x, rank)
+    w = _need_rank(node, w, rank, "filter")  # Conv2DShape, Conv3DShape: WithRank(filter, rank)
     kernel = [None] * spatial if w.dims is None else list(w.dims[:spatial])
     if depthwise:
         out_c = None if w.dims is None else _mul(w.dims[2], w.dims[3])

@@ -151,10 +151,17 @@ def list_diff(node, ins):
 def concat_offset(node, ins):
     """Where each ConcatV2 input starts in the output (concat's gradient): one vector per
     shape input, all zeros but the running offset on the concat axis."""
+    if len(ins) < 3:  # array_ops.cc: concat_dim and N >= 2 shapes
+        raise ShapeError(f"ConcatOffset takes the concat axis and two or more shapes, got "
+                         f"{len(ins)} input(s)")
     axis, shapes = _scalar(ins[0]), ins[1:]
     values: List[Optional[tuple]] = [None] * len(shapes)
     if axis is not None and all(s.value is not None for s in shapes):
         rank = len(shapes[0].value)
+        for i, s in enumerate(shapes[1:], start=1):  # the kernel's check, on known values
+            if len(s.value) != rank:
+                raise ShapeError(f"ConcatOffset's shape {i} has {len(s.value)} elements, "
+                                 f"shape 0 has {rank}")
         a = _axis(axis, rank)
         offset = 0
         for i, s in enumerate(shapes):

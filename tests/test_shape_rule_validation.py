@@ -274,6 +274,33 @@ TF = [
     ("concat-offset-shapes-differ", const("ax", [1], dims=[]) + const("s", [2, 3, 4])
      + const("t", [2, 3]) + node("o", "ConcatOffset", ["ax", "s", "t"]),
      "o: ConcatOffset's shape 1 has 2 elements, shape 0 has 3"),
+    # nn_ops.cc Conv2DBackpropFilter: input, filter_sizes, out_backprop. With two, the first
+    # was read as the image and its tf-profiler cost (conv_grad_ops flops) raised an internal
+    # IndexError on a scalar (hypothesis, metagraph reader).
+    ("conv-backprop-filter-of-two-inputs", placeholder("x", [])
+     + const("fs", [3, 3, 1, 1]) + node("g", "Conv2DBackpropFilter", ["x", "fs"],
+                                         strides=ONES4, padding="VALID"),
+     "g: Conv2DBackpropFilter takes 3 inputs (input, filter_sizes, out_backprop), got 2"),
+    # The conv_grad kernels take 4-D (5-D for 3-D) tensors: "input must be 4-dimensional".
+    ("conv-backprop-filter-of-a-matrix", placeholder("x", [4, 4]) + const("fs", [3, 3, 1, 1])
+     + placeholder("dy", [1, 2, 2, 1])
+     + node("g", "Conv2DBackpropFilter", ["x", "fs", "dy"], strides=ONES4, padding="VALID"),
+     "g: Conv2DBackpropFilter needs a rank-4 input, got 4x4 (rank 2)"),
+    ("conv-backprop-input-filter-of-rank-2", const("s", [1, 4, 4, 1]) + placeholder("w", [3, 3])
+     + placeholder("dy", [1, 2, 2, 1])
+     + node("g", "Conv2DBackpropInput", ["s", "w", "dy"], strides=ONES4, padding="VALID"),
+     "g: Conv2DBackpropInput needs a rank-4 filter, got 3x3 (rank 2)"),
+    ("conv-backprop-filter-sizes-of-2", placeholder("x", [1, 4, 4, 1]) + const("fs", [3, 3])
+     + placeholder("dy", [1, 2, 2, 1])
+     + node("g", "Conv2DBackpropFilter", ["x", "fs", "dy"], strides=ONES4, padding="VALID"),
+     "g: Conv2DBackpropFilter's filter_sizes must hold 4 values, got 2"),
+    # conv_grad_shape_utils.cc: the strides divide the spatial dims; a zero stride divided
+    # the cost formula by zero.
+    ("conv-backprop-zero-stride", placeholder("x", [1, 4, 4, 1]) + const("fs", [3, 3, 1, 1])
+     + placeholder("dy", [1, 2, 2, 1])
+     + node("g", "Conv2DBackpropFilter", ["x", "fs", "dy"], strides=[1, 0, 1, 1],
+            padding="VALID"),
+     "g: Conv2DBackpropFilter strides must be positive, got [1, 0, 1, 1]"),
 ]
 
 
@@ -364,3 +391,21 @@ def test_gather_out_of_range_keeps_its_shape(tmp_path, capsys):
     layers = {layer["name"]: layer for layer in json.loads(out)["layers"]}
     assert layers["g"]["outputs"][0]["shape"] == [3]
     assert layers["r"]["outputs"][0]["shape"] == [None, None, None]
+
+
+def test_conv_backprop_of_an_empty_image_counts_nothing(tmp_path, capsys):
+    """A 0-channel image is a valid (empty) TF tensor: tf-profiler's conv gradient formula
+    divides by the channels, netcost counts 0 instead of dividing by zero."""
+    content = (placeholder("x", [1, 4, 4, 0]) + const("fs", [3, 3, 0, 1])
+               + placeholder("dy", [1, 2, 2, 1])
+               + node("g", "Conv2DBackpropFilter", ["x", "fs", "dy"], strides=ONES4,
+                      padding="VALID"))
+    path = tmp_path / "empty.pbtxt"
+    path.write_text(content)
+    out = tmp_path / "out.json"
+    assert run([str(path), "-c", "tf-profiler", "-o", str(out), "-q"]) == 0, \
+        capsys.readouterr().err
+    import json
+
+    grad = json.loads(out.read_text())["layers"][-1]
+    assert grad["counts"]["flops"] == 0

@@ -102,15 +102,27 @@ def _conv_backprop_input(ctx):
     if not _nhwc(ctx):
         return 0
     out, kernel = _out(ctx), _in(ctx, 1)
-    # TF divides in floating point; the profiler keeps the integer part.
-    return int(2 * out.numel * kernel.numel / (out.dims[-1] * _strides_hw(ctx)))
+    return _per_channel_and_stride(ctx, 2 * out.numel * kernel.numel, out.dims[-1])
 
 
 def _conv_backprop_filter(ctx):
     if not _nhwc(ctx):
         return 0
     image, kernel = _in(ctx, 0), _out(ctx)
-    return int(2 * image.numel * kernel.numel / (image.dims[-1] * _strides_hw(ctx)))
+    return _per_channel_and_stride(ctx, 2 * image.numel * kernel.numel, image.dims[-1])
+
+
+def _per_channel_and_stride(ctx, total: int, channels: int) -> int:
+    """total / (channels x stride_h x stride_w): TF divides in floating point and the
+    profiler keeps the integer part. A tensor without channels (a dim of 0) computes
+    nothing; beyond the float range (adversarial dims) the exact quotient."""
+    divisor = channels * _strides_hw(ctx)
+    if not divisor:
+        return 0
+    try:
+        return int(total / divisor)
+    except OverflowError:
+        return total // divisor
 
 
 def _matmul(ctx):

@@ -100,6 +100,7 @@ def conv2d_backprop_input(node, ins):
     from input_sizes, which may also hold only the two spatial sizes (channels then from
     the filter)."""
     sizes, w, dy = _inputs(node, ins, "input_sizes", "filter", "out_backprop")
+    w, dy = _gradient_operands(node, 4, w, dy)
     channel_axis, spatial_axes = _layout(node, 2)
     wanted = _shape_from_value(sizes)
     if wanted.dims is None:
@@ -122,13 +123,37 @@ def conv2d_backprop_input(node, ins):
 @register("Conv3DBackpropInputV2", "DepthwiseConv2dNativeBackpropInput", partial=True)
 def conv_backprop_input(node, ins):
     # The output size is given as a tensor (input_sizes).
-    return _one(_shape_from_value(ins[0]), ins[1].dtype)
+    sizes, w, dy = _inputs(node, ins, "input_sizes", "filter", "out_backprop")
+    rank = 5 if node.op.startswith("Conv3D") else 4
+    w, dy = _gradient_operands(node, rank, w, dy)
+    return _one(_sized(node, _shape_from_value(sizes), rank, "input_sizes"), w.dtype)
 
 
 @register("Conv2DBackpropFilter", "Conv3DBackpropFilterV2",
           "DepthwiseConv2dNativeBackpropFilter", partial=True)
 def conv_backprop_filter(node, ins):
-    return _one(_shape_from_value(ins[1]), ins[0].dtype)
+    x, sizes, dy = _inputs(node, ins, "input", "filter_sizes", "out_backprop")
+    rank = 5 if node.op.startswith("Conv3D") else 4
+    x, dy = _gradient_operands(node, rank, x, dy)
+    return _one(_sized(node, _shape_from_value(sizes), rank, "filter_sizes"), x.dtype)
+
+
+def _gradient_operands(node, rank: int, *operands):
+    """A convolution gradient's tensors and strides, as its kernels take them (the shape
+    functions read little more than the sizes tensor): every operand of the convolution's
+    rank, strides of one positive value per axis. The cost formulas divide by them."""
+    strides = _per_axis(node, "strides", _ints(_attr(node, "strides")), rank)
+    if strides and min(strides) < 1:
+        raise ShapeError(f"{node.op} strides must be positive, got {strides}")
+    names = ("filter", "out_backprop") if "Input" in node.op else ("input", "out_backprop")
+    return [_need_rank(node, t, rank, name) for t, name in zip(operands, names)]
+
+
+def _sized(node, shape: Shape, rank: int, what: str) -> Shape:
+    """The shape a sizes tensor gives (MakeShapeFromShapeTensor, then WithRank(rank))."""
+    if shape.dims is not None and len(shape.dims) != rank:
+        raise ShapeError(f"{node.op}'s {what} must hold {rank} values, got {shape.rank}")
+    return shape
 
 
 def _pool(node, ins, spatial: int, ksize=None, strides=None):

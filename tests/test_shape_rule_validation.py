@@ -301,6 +301,28 @@ TF = [
      + node("g", "Conv2DBackpropFilter", ["x", "fs", "dy"], strides=[1, 0, 1, 1],
             padding="VALID"),
      "g: Conv2DBackpropFilter strides must be positive, got [1, 0, 1, 1]"),
+    # OpDef attr kinds: data_format is a string ("AttrValue had value with type 'float' when
+    # 'string' expected"); .startswith on a float was an internal AttributeError (hypothesis,
+    # savedmodel reader).
+    ("pool-data-format-of-a-float", placeholder("x", [1, 4, 4, 1])
+     + 'node { name: "p" op: "MaxPool" input: "x" attr { key: "data_format" value { f: 1.5 } } '
+       'attr { key: "ksize" value { list { i: 1 i: 2 i: 2 i: 1 } } } '
+       'attr { key: "strides" value { list { i: 1 i: 2 i: 2 i: 1 } } } '
+       'attr { key: "padding" value { s: "VALID" } } }\n',
+     "p: MaxPool's data_format attr is 1.5, not a string"),
+    # kernel_shape_util.cc GetWindowedOutputSize: "Stride must be > 0, but got 0".
+    ("pool-zero-stride", placeholder("x", [1, 4, 4, 1])
+     + node("p", "AvgPool", ["x"], ksize=[1, 2, 2, 1], strides=[1, 0, 1, 1], padding="VALID"),
+     "p: stride must be > 0, got 0"),
+    # Conv2DShape: the filter's input depth divides the input's; a depth of 0 was a modulo by
+    # zero.
+    ("conv-filter-depth-0", placeholder("x", [1, 4, 4, 3]) + placeholder("w", [2, 2, 0, 1])
+     + node("c", "Conv2D", ["x", "w"], strides=ONES4, padding="VALID"),
+     "c: the filter has an input depth of 0"),
+    # nn_ops.cc SparseSoftmaxCrossEntropyWithLogits: WithRank(labels, 1).
+    ("sparse-xent-labels-of-rank-2", placeholder("f", [2, 5]) + placeholder("l", [2, 1], "DT_INT32")
+     + node("s", "SparseSoftmaxCrossEntropyWithLogits", ["f", "l"]),
+     "s: SparseSoftmaxCrossEntropyWithLogits needs rank-1 labels, got 2x1"),
 ]
 
 

@@ -34,7 +34,9 @@ def _whole_values(rule):
 
     def wrapped(node, ins):
         if any(isinstance(f.value, PartialValue) for f in ins):
-            ins = [_whole(f) for f in ins]
+            # type(ins): the engine's counted-inputs list, when it reruns a failed rule,
+            # must reach the rule as such to name the input it lacks.
+            ins = type(ins)([_whole(f) for f in ins])
         return rule(node, ins)
 
     return wrapped
@@ -71,6 +73,16 @@ def _n_out(node: Node) -> int:
 def _attr(node: Node, name: str, default=None):
     value = node.attrs.get(name)
     return default if value is None else value
+
+
+def _text_attr(node: Node, name: str, default: Optional[str], kind: str = "a string"):
+    """A string or type attr (data_format, DstT): the OpDef types it, and TF's graph
+    construction refuses another kind of value ("AttrValue had value with type 'float'
+    when 'string' expected"). None only when absent without a default."""
+    value = _attr(node, name, default)
+    if value is not None and not isinstance(value, str):
+        raise ShapeError(f"{node.op}'s {name} attr is {value!r}, not {kind}")
+    return value
 
 
 def _ints(value) -> Optional[List[int]]:
@@ -230,7 +242,7 @@ def _axis(axis: int, rank: int) -> int:
 
 def _layout(node: Node, spatial: int = 2) -> Tuple[int, List[int]]:
     """(channel axis, spatial axes) of the data_format attr."""
-    fmt = _attr(node, "data_format", "NHWC" if spatial == 2 else "NDHWC")
+    fmt = _text_attr(node, "data_format", "NHWC" if spatial == 2 else "NDHWC")
     if fmt.startswith("NC"):
         return 1, list(range(2, 2 + spatial))
     return 1 + spatial, list(range(1, 1 + spatial))
@@ -239,6 +251,8 @@ def _layout(node: Node, spatial: int = 2) -> Tuple[int, List[int]]:
 def _window_out(size: Dim, k: int, s: int, d: int, padding: str,
                 explicit: Tuple[int, int] = (0, 0)) -> Dim:
     """TF's GetWindowedOutputSize: SAME ceil(in / s); VALID ceil((in - (k-1)d) / s)."""
+    if s < 1:  # GetWindowedOutputSize: "Stride must be > 0, but got 0"
+        raise ShapeError(f"stride must be > 0, got {s}")
     if size is None:
         return None
     effective = (k - 1) * d + 1

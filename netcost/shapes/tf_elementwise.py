@@ -10,7 +10,7 @@ from ..errors import ShapeError
 from ..ir import Shape, TensorFacts
 from .tf_common import (MAX_VALUE_ELEMENTS, UNKNOWN, PartialValue, ShapeValue, _attr,
                         _broadcast_or_say, _inputs, _is_handle, _merge_dim, _merge_shapes, _n_out,
-                        _one, _out, broadcast, register)
+                        _one, _out, _text_attr, broadcast, register)
 
 
 UNARY = (
@@ -167,6 +167,9 @@ def sparse_softmax_xent(node, ins):
         raise ShapeError(f"SparseSoftmaxCrossEntropyWithLogits needs rank-2 logits, got "
                          f"{features.shape}")
     if labels.dims is not None:
+        if len(labels.dims) != 1:  # nn_ops.cc: WithRank(labels, 1)
+            raise ShapeError(f"SparseSoftmaxCrossEntropyWithLogits needs rank-1 labels, got "
+                             f"{labels.shape}")
         dims[0] = _merge_dim(dims[0], labels.dims[0], "batch of logits and labels")
     return _out([Shape((dims[0],)), Shape(tuple(dims))][:_n_out(node)],
                 [features.dtype, features.dtype])
@@ -228,8 +231,8 @@ def l2_loss(node, ins):
 @register("Cast", partial=True)
 def cast(node, ins):
     x = ins[0]
-    dtype = _attr(node, "DstT", x.dtype)
-    value = x.value if dtype.startswith(("int", "uint")) and x.value is not None and all(
+    dtype = _text_attr(node, "DstT", x.dtype, "a type")
+    value = x.value if dtype and dtype.startswith(("int", "uint")) and x.value is not None and all(
         v is None or isinstance(v, int) for v in x.value) else None
     if isinstance(value, ShapeValue):
         value = PartialValue(value)  # Cast(Shape) is a partial shape, not Shape itself

@@ -4,6 +4,7 @@ ops, assignments and optimizer updates, TensorLists, save/restore and strings.
 """
 from __future__ import annotations
 
+from ..errors import ShapeError
 from ..ir import Shape, TensorFacts
 from .tf_common import (UNKNOWN, _attr, _is_handle, _merge_shapes, _n_out, _one, _out,
                         _shape_from_value, _shape_value, _small, register)
@@ -246,7 +247,10 @@ def is_initialized(node, ins):
 
 @register("RestoreV2")
 def restore_v2(node, ins):
-    dtypes = list(_attr(node, "dtypes", []))
+    dtypes = _attr(node, "dtypes", [])
+    if not isinstance(dtypes, list) or not all(isinstance(d, str) for d in dtypes):
+        # io_ops.cc RestoreV2: dtypes is list(type), one per tensor restored
+        raise ShapeError(f"RestoreV2's dtypes attr is {dtypes!r}, not a list of types")
     n = _n_out(node)
     return _out([UNKNOWN] * n, (dtypes + [None] * n)[:n])
 

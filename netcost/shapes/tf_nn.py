@@ -10,7 +10,7 @@ from ..errors import ShapeError
 from ..ir import Dim, Node, Shape, TensorFacts
 from .tf_common import (UNKNOWN, _attr, _explicit_paddings, _inputs, _int_values, _ints, _layout,
                         _merge_dim, _n_out, _need_rank, _one, _out, _per_axis, _shape_from_value,
-                        _window_out, _with_rank, register)
+                        _text_attr, _window_out, _with_rank, register)
 
 
 def _conv(node, ins, spatial: int, depthwise: bool = False):
@@ -29,6 +29,8 @@ def _conv(node, ins, spatial: int, depthwise: bool = False):
         out_c = None if w.dims is None else _mul(w.dims[2], w.dims[3])
     else:
         out_c = None if w.dims is None else w.dims[-1]
+        if w.dims is not None and w.dims[-2] == 0:  # the depth must divide the input's
+            raise ShapeError("the filter has an input depth of 0")
         if w.dims is not None and x.dims[channel_axis] is not None and w.dims[-2] is not None \
                 and x.dims[channel_axis] % w.dims[-2]:
             raise ShapeError(f"input depth {x.dims[channel_axis]} is not a multiple of the "
@@ -228,7 +230,7 @@ def _batch_norm_layout(node: Node) -> Tuple[int, int]:
     """(rank, channel axis) of a fused batch norm: TF's FusedBatchNormShape takes a rank-5
     input for NDHWC and NCDHW (FusedBatchNormV3 and its gradient), else rank 4
     (WithRank(x, rank)); the channels are axis 1 for NC.. formats, else the last axis."""
-    fmt = _attr(node, "data_format", "NHWC")
+    fmt = _text_attr(node, "data_format", "NHWC")
     rank = 5 if fmt in ("NDHWC", "NCDHW") else 4
     return rank, 1 if fmt.startswith("NC") else rank - 1
 

@@ -10,9 +10,9 @@ from ..arith import mul as _mul
 from ..errors import ShapeError
 from ..ir import Dim, Node, Shape
 from .tf_common import (MAX_VALUE_ELEMENTS, UNKNOWN, _attr, _axis, _broadcast_or_say, _inputs,
-                        _ints, _is_partial, _layout, _n_out, _need_rank, _one, _out, _scalar,
-                        _shape_from_value, _shape_value, _small, _value_of_shape, _whole,
-                        _with_rank, register)
+                        _int_values, _ints, _is_partial, _layout, _n_out, _need_rank, _one, _out,
+                        _scalar, _shape_from_value, _shape_value, _small, _value_of_shape,
+                        _whole, _with_rank, register)
 
 
 @register("Shape")
@@ -181,7 +181,7 @@ def transpose(node, ins):
         x = _with_rank(x, length)
     if perm.value is None:
         return _one(Shape((None,) * len(x.dims)), x.dtype)
-    order = [int(p) for p in perm.value]
+    order = [int(p) for p in _int_values(perm, f"{node.op}'s perm")]
     if sorted(order) != list(range(len(x.dims))):
         raise ShapeError(f"perm {order} is not a permutation of rank {len(x.dims)}")
     dims = tuple(x.dims[p] for p in order)

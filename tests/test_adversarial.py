@@ -101,3 +101,19 @@ def test_library_renders_huge_counts_and_keeps_the_callers_digit_limit(write):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "4300"]
+
+
+def test_range_of_2_62_elements_is_counted_not_built(write):
+    # Range(0, 2^62, 1): its length in closed form; building its values ran out of memory.
+    def const(name, value):
+        return (f'node {{ name: "{name}" op: "Const" attr {{ key: "dtype" value {{ type: '
+                f'DT_INT64 }} }} attr {{ key: "value" value {{ tensor {{ dtype: DT_INT64 '
+                f'tensor_shape {{ }} int64_val: {value} }} }} }} }}\n')
+
+    text = (const("start", 0) + const("limit", HUGE) + const("delta", 3)
+            + 'node { name: "r" op: "Range" input: "start" input: "limit" input: "delta" '
+              'attr { key: "Tidx" value { type: DT_INT64 } } }\n')
+    result = run_cli(write("range.pbtxt", text), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rng = json.loads(result.stdout)["layers"][-1]
+    assert rng["outputs"][0]["shape"] == [-(-HUGE // 3)]  # ceil(2^62 / 3) elements

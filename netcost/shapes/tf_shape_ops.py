@@ -223,8 +223,11 @@ def range_op(node, ins):
         return _one(Shape((None,)), dtype)
     start, limit, delta = bounds
     if all(isinstance(b, int) for b in bounds):
-        values = tuple(range(start, limit, delta))
-        return _one(Shape((len(values),)), dtype, _small(values))
+        # The length in closed form (len(range) overflows past 2**63): the values are
+        # built only when small enough to be tracked, never in proportion to the size.
+        length = max(0, -((start - limit) // delta))
+        values = tuple(range(start, limit, delta)) if length <= MAX_VALUE_ELEMENTS else None
+        return _one(Shape((length,)), dtype, values)
     import numpy
 
     kind = numpy.float32 if dtype == "float32" else numpy.float64

@@ -102,7 +102,7 @@ def conv2d_backprop_input(node, ins):
     from input_sizes, which may also hold only the two spatial sizes (channels then from
     the filter)."""
     sizes, w, dy = _inputs(node, ins, "input_sizes", "filter", "out_backprop")
-    w, dy = _gradient_operands(node, 4, w, dy)
+    w, dy = _gradient_operands(node, 4, (w, "filter"), dy)
     channel_axis, spatial_axes = _layout(node, 2)
     wanted = _shape_from_value(sizes)
     if wanted.dims is None:
@@ -127,7 +127,7 @@ def conv_backprop_input(node, ins):
     # The output size is given as a tensor (input_sizes).
     sizes, w, dy = _inputs(node, ins, "input_sizes", "filter", "out_backprop")
     rank = 5 if node.op.startswith("Conv3D") else 4
-    w, dy = _gradient_operands(node, rank, w, dy)
+    w, dy = _gradient_operands(node, rank, (w, "filter"), dy)
     return _one(_sized(node, _shape_from_value(sizes), rank, "input_sizes"), w.dtype)
 
 
@@ -136,19 +136,20 @@ def conv_backprop_input(node, ins):
 def conv_backprop_filter(node, ins):
     x, sizes, dy = _inputs(node, ins, "input", "filter_sizes", "out_backprop")
     rank = 5 if node.op.startswith("Conv3D") else 4
-    x, dy = _gradient_operands(node, rank, x, dy)
+    x, dy = _gradient_operands(node, rank, (x, "input"), dy)
     return _one(_sized(node, _shape_from_value(sizes), rank, "filter_sizes"), x.dtype)
 
 
-def _gradient_operands(node, rank: int, *operands):
-    """A convolution gradient's tensors and strides, as its kernels take them (the shape
-    functions read little more than the sizes tensor): every operand of the convolution's
-    rank, strides of one positive value per axis. The cost formulas divide by them."""
+def _gradient_operands(node, rank: int, operand: Tuple[TensorFacts, str], dy: TensorFacts):
+    """A convolution gradient's (filter or input, out_backprop) and strides, as its kernels
+    take them (the shape functions read little more than the sizes tensor): both tensors of
+    the convolution's rank, strides of one positive value per axis. The cost formulas divide
+    by them."""
     strides = _per_axis(node, "strides", _ints(_attr(node, "strides")), rank)
     if strides and min(strides) < 1:
         raise ShapeError(f"{node.op} strides must be positive, got {strides}")
-    names = ("filter", "out_backprop") if "Input" in node.op else ("input", "out_backprop")
-    return [_need_rank(node, t, rank, name) for t, name in zip(operands, names)]
+    facts, name = operand
+    return _need_rank(node, facts, rank, name), _need_rank(node, dy, rank, "out_backprop")
 
 
 def _sized(node, shape: Shape, rank: int, what: str) -> Shape:
